@@ -1,0 +1,134 @@
+/*
+ * libvirt-lxc.h: LXC-specific functions of libvirt, as provided by the
+ * libvirt-lxc-go implementation of libvirt-lxc.so.0.
+ *
+ * Same prototypes, symbol versions and soname as libvirt's own library, so a
+ * program built against either runs with either. Errors are reported through
+ * libvirt itself: after a failure (-1), virGetLastError() describes it and the
+ * connection's, or the global, error handler has been called.
+ *
+ * Deliberate differences from libvirt's library are marked "Differs:".
+ */
+#ifndef LIBVIR_LXC_H
+#define LIBVIR_LXC_H
+
+#include <libvirt/libvirt.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * virDomainLxcOpenNamespace:
+ * @domain: a running LXC domain
+ * @fdlist: where to store the list of file descriptors
+ * @flags: passed to the daemon; it accepts only 0
+ *
+ * Asks the daemon that owns @domain's connection for file descriptors of the
+ * container's namespaces: user, ipc, uts, net, pid and mnt, in that order,
+ * skipping any the daemon could not open. Only local UNIX-socket connections
+ * can carry file descriptors.
+ *
+ * On success *@fdlist is a malloc()ed array that the caller free()s, and each
+ * fd in it is close-on-exec and owned by the caller. With 0 fds *@fdlist is
+ * NULL. On failure *@fdlist is NULL and no fd is left open.
+ *
+ * Errors: invalid @domain (VIR_ERR_INVALID_DOMAIN), NULL @fdlist
+ * (VIR_ERR_INVALID_ARG), a read-only connection (VIR_ERR_OPERATION_DENIED,
+ * checked before anything is sent); the daemon's errors verbatim.
+ *
+ * The connection used is the library's own to the same daemon (same socket
+ * selection as libvirt's client), kept open for the next call.
+ *
+ * Differs: in a process that forked after a previous call, the call fails
+ * with VIR_ERR_OPERATION_FAILED instead of using state inherited from the
+ * parent; call it before fork() or in a freshly exec'ed program.
+ *
+ * Returns the number of fds in *@fdlist, or -1 on error.
+ */
+int virDomainLxcOpenNamespace(virDomainPtr domain,
+                              int **fdlist,
+                              unsigned int flags);
+
+/**
+ * virDomainLxcEnterNamespace:
+ * @domain: the domain the fds came from (used only to report errors)
+ * @nfdlist: number of entries in @fdlist, at least 1
+ * @fdlist: namespace fds, as from virDomainLxcOpenNamespace(); negative
+ *          entries are skipped
+ * @noldfdlist: where to store the number of fds in @oldfdlist, or NULL
+ * @oldfdlist: where to store fds of the caller's current namespaces, or NULL
+ * @flags: must be 0
+ *
+ * Moves the calling process (thread) into each namespace of @fdlist in order
+ * with setns(). When both @noldfdlist and @oldfdlist are non-NULL, fds of the
+ * caller's namespaces (user, ipc, uts, net, pid, mnt, those that can be
+ * opened) are returned first, in a malloc()ed array the caller free()s; they
+ * are not close-on-exec, as in libvirt. On failure they are closed, the array
+ * freed and *@noldfdlist set to 0. Namespaces already joined stay joined.
+ *
+ * Does not call into the daemon: safe in a child after fork() of a
+ * multi-threaded process, which is how virsh uses it. The pid namespace
+ * applies to children created afterwards.
+ *
+ * Differs: libvirt's library ignores EINVAL from setns(), so in a
+ * multi-threaded process it returns success without entering the mount or
+ * user namespace. Here the mount namespace is entered (the calling thread
+ * first stops sharing its filesystem attributes), and a namespace that cannot
+ * be entered (a user namespace from a multi-threaded process, an fd that is
+ * not a namespace) fails with VIR_ERR_SYSTEM_ERROR and a message that says
+ * why. Joining a namespace the caller is already in is still a success.
+ * A NULL @domain is accepted on error paths too (libvirt's crashes).
+ *
+ * Returns 0 on success, -1 on error.
+ */
+int virDomainLxcEnterNamespace(virDomainPtr domain,
+                               unsigned int nfdlist,
+                               int *fdlist,
+                               unsigned int *noldfdlist,
+                               int **oldfdlist,
+                               unsigned int flags);
+
+/**
+ * virDomainLxcEnterSecurityLabel:
+ * @model: the security model (from virNodeGetSecurityModel())
+ * @label: the label to enter (from virDomainGetSecurityLabel())
+ * @oldlabel: if non-NULL, zeroed and then filled with the caller's current
+ *            label (SELinux only)
+ * @flags: must be 0
+ *
+ * Model "selinux": sets the SELinux context for the next exec(). Model
+ * "apparmor": changes the AppArmor profile now. Model "none": nothing to do.
+ * Any other model fails with VIR_ERR_ARGUMENT_UNSUPPORTED. Does not call into
+ * the daemon and needs no SELinux or AppArmor library (procfs and selinuxfs
+ * are used directly).
+ *
+ * Returns 0 on success, -1 on error.
+ */
+int virDomainLxcEnterSecurityLabel(virSecurityModelPtr model,
+                                   virSecurityLabelPtr label,
+                                   virSecurityLabelPtr oldlabel,
+                                   unsigned int flags);
+
+/**
+ * virDomainLxcEnterCGroup:
+ * @domain: a domain on a read-write connection
+ * @flags: must be 0
+ *
+ * Adds the caller to the cgroups of the domain's controller process (the
+ * domain id is its pid): the whole process on cgroup v2 (cgroup.procs), the
+ * calling thread on cgroup v1 (tasks), as libvirt does. For an inactive domain
+ * (id -1) this re-adds the caller to its own cgroups, as libvirt does.
+ *
+ * Does not call into the daemon: safe in a child after fork().
+ *
+ * Returns 0 on success, -1 on error.
+ */
+int virDomainLxcEnterCGroup(virDomainPtr domain,
+                            unsigned int flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBVIR_LXC_H */

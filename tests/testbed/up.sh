@@ -1,0 +1,106 @@
+#!/bin/bash
+# Brings up the live test bed, idempotently: Debian packages, a libvirtd (a
+# private one when none answers), and three LXC domains:
+#   lxcgo-plain   running, private network namespace, host user namespace
+#   lxcgo-userns  running, own user namespace (uid/gid 0 -> 100000, 65536)
+#   lxcgo-off     defined, never started
+# What this script starts is recorded under $STATE so that down.sh stops only
+# that. Safe to run concurrently (flock). Needs root.
+set -euo pipefail
+
+STATE=/run/lxcgo-testbed
+URI=lxc:///system
+DOMAINS="lxcgo-plain lxcgo-userns lxcgo-off"
+PACKAGES="libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients libvirt-dev
+  libvirt-login-shell python3-libvirt meson ninja-build pkg-config gcc
+  binutils strace util-linux procps"
+
+log() { echo "testbed: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
+mkdir -p "$STATE"
+exec 9>"$STATE/lock"
+flock 9
+
+install_packages() {
+    local missing=()
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+daemon_answers() {
+    timeout 10 virsh -q -c "$URI" version >/dev/null 2>&1
+}
+
+start_daemon() {
+    # libvirtd exits at start-up without these.
+    getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+    getent passwd libvirt-qemu >/dev/null ||
+        useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+    mkdir -p /var/log/libvirt /var/lib/libvirt/lxc /run/libvirt
+    # In a private mount namespace without the cgroup2 mount at
+    # /sys/fs/cgroup/unified: with it, containers fail to start ("Unable to
+    # create directory /sys/fs/cgroup/unified") on these hybrid hosts.
+    log "starting a private libvirtd"
+    setsid unshare -m --propagation private /bin/sh -c '
+        if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
+        exec /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid
+    ' </dev/null >>/var/log/libvirt/lxcgo-libvirtd.log 2>&1 &
+    for _ in $(seq 100); do
+        daemon_answers && { echo "$!" >"$STATE/daemon"; return; }
+        sleep 0.2
+    done
+    log "libvirtd did not answer; see /var/log/libvirt/lxcgo-libvirtd.log"
+    tail -20 /var/log/libvirt/lxcgo-libvirtd.log >&2 || true
+    exit 1
+}
+
+domain_xml() {
+    local name=$1 idmap=""
+    if [ "$name" = lxcgo-userns ]; then
+        idmap="<idmap><uid start='0' target='100000' count='65536'/><gid start='0' target='100000' count='65536'/></idmap>"
+    fi
+    cat <<XML
+<domain type='lxc'>
+  <name>$name</name>
+  <memory unit='MiB'>128</memory>
+  <os><type>exe</type><init>/bin/sleep</init><initarg>infinity</initarg></os>
+  <features><privnet/></features>
+  $idmap
+  <devices><console type='pty'/></devices>
+</domain>
+XML
+}
+
+ensure_domain() {
+    local name=$1 f
+    if ! virsh -q -c "$URI" dominfo "$name" >/dev/null 2>&1; then
+        f=$(mktemp)
+        domain_xml "$name" >"$f"
+        virsh -q -c "$URI" define "$f" >/dev/null
+        rm -f "$f"
+        echo "$name" >>"$STATE/defined"
+    fi
+    [ "$name" = lxcgo-off ] && {
+        if [ "$(virsh -q -c "$URI" domstate "$name")" = running ]; then
+            virsh -q -c "$URI" destroy "$name" >/dev/null
+        fi
+        return
+    }
+    if [ "$(virsh -q -c "$URI" domstate "$name")" != running ]; then
+        virsh -q -c "$URI" start "$name" >/dev/null
+        echo "$name" >>"$STATE/started"
+    fi
+}
+
+install_packages
+daemon_answers || start_daemon
+for d in $DOMAINS; do ensure_domain "$d"; done
+log "ready: $(virsh -q -c "$URI" list --all | awk '/lxcgo-/ {printf "%s(%s) ", $2, $1}')"
