@@ -41,8 +41,9 @@ extern "C" {
  * selection as libvirt's client), kept open for the next call.
  *
  * Differs: in a process that forked after a previous call, the call fails
- * with VIR_ERR_OPERATION_FAILED instead of using state inherited from the
- * parent; call it before fork() or in a freshly exec'ed program.
+ * with VIR_ERR_OPERATION_INVALID instead of using state inherited from the
+ * parent (the Go runtime that serves it does not survive fork()); call it
+ * before fork() or in a freshly exec'ed program.
  *
  * Returns the number of fds in *@fdlist, or -1 on error.
  */

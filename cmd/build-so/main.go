@@ -1,0 +1,144 @@
+// Command build-so builds the two libraries of this project without meson,
+// and the Go core for meson.
+//
+//	go run ./cmd/build-so -core -o DIR/libvirt-lxc-core.so
+//	go run ./cmd/build-so -o DIR [-prefix /usr/local]
+//
+// With -core it builds only the private Go core (c-shared, stripped): that is
+// what meson calls. Without it, it builds everything meson would into DIR:
+// libvirt-lxc.so.0.9000.0 with its soname, version script and symlinks, the
+// core in DIR/libvirt-lxc-go/, and DIR/pkgconfig/libvirt-lxc.pc. Run it from
+// the module root.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+const (
+	soname   = "libvirt-lxc.so.0"
+	realName = "libvirt-lxc.so.0.9000.0"
+	coreDir  = "libvirt-lxc-go" // must match LXC_CORE_SUBDIR in meson.build
+	coreName = "libvirt-lxc-core.so"
+)
+
+var cSources = []string{
+	"capi/virt.c", "capi/enter_namespace.c", "capi/enter_seclabel.c",
+	"capi/enter_cgroup.c", "capi/open_namespace.c", "capi/loader.c",
+}
+
+func main() {
+	coreOnly := flag.Bool("core", false, "build only the Go core, into the file named by -o")
+	out := flag.String("o", "", "output file (-core) or directory")
+	prefix := flag.String("prefix", "/usr/local", "prefix written into the pkg-config file")
+	flag.Parse()
+	if *out == "" {
+		fail(fmt.Errorf("-o is required"))
+	}
+	if *coreOnly {
+		fail(buildCore(*out))
+		return
+	}
+	fail(buildAll(*out, *prefix))
+}
+
+func fail(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "build-so:", err)
+		os.Exit(1)
+	}
+}
+
+func run(env []string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.Env = append(os.Environ(), env...)
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+	}
+	return nil
+}
+
+// buildCore builds the Go core stripped: it is loaded into every process
+// that calls OpenNamespace, so its size is paid in memory there.
+func buildCore(out string) error {
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	err = run([]string{"CGO_ENABLED=1"}, "go", "build", "-buildmode=c-shared",
+		"-trimpath", "-ldflags=-s -w", "-o", out, "./capi/core")
+	// go writes a C header beside a c-shared library; nobody needs it.
+	os.Remove(strings.TrimSuffix(out, filepath.Ext(out)) + ".h")
+	return err
+}
+
+func pkgConfig(name string, args ...string) ([]string, error) {
+	b, err := exec.Command("pkg-config", append(args, name)...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("pkg-config %s %s: %w (is libvirt-dev installed?)",
+			strings.Join(args, " "), name, err)
+	}
+	return strings.Fields(string(b)), nil
+}
+
+func buildAll(dir, prefix string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "pkgconfig"), 0o755); err != nil {
+		return err
+	}
+	if err := buildCore(filepath.Join(dir, coreDir, coreName)); err != nil {
+		return err
+	}
+	cflags, err := pkgConfig("libvirt", "--cflags")
+	if err != nil {
+		return err
+	}
+	libs, err := pkgConfig("libvirt", "--libs")
+	if err != nil {
+		return err
+	}
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "cc"
+	}
+	args := []string{"-shared", "-fPIC", "-O2", "-g", "-std=gnu11",
+		"-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-D_GNU_SOURCE",
+		"-DLXC_CORE_SUBDIR=\"" + coreDir + "\"", "-Iinclude", "-Icapi",
+		"-Wl,-soname," + soname, "-Wl,--version-script=libvirt_lxc.syms",
+		"-Wl,--no-undefined", "-Wl,-z,relro", "-Wl,-z,now",
+		"-o", filepath.Join(dir, realName)}
+	args = append(args, cflags...)
+	args = append(args, cSources...)
+	args = append(args, libs...)
+	args = append(args, "-ldl", "-lpthread")
+	if err := run(nil, cc, args...); err != nil {
+		return err
+	}
+	for _, link := range []string{soname, "libvirt-lxc.so"} {
+		p := filepath.Join(dir, link)
+		os.Remove(p)
+		if err := os.Symlink(realName, p); err != nil {
+			return err
+		}
+	}
+	pc := fmt.Sprintf(`prefix=%s
+libdir=${prefix}/lib
+includedir=${prefix}/include
+
+Name: libvirt-lxc
+Description: libvirt LXC specific library (libvirt-lxc-go)
+Version: 9.0.0
+Requires: libvirt
+Libs: -L${libdir} -lvirt-lxc
+Cflags: -I${includedir}
+`, prefix)
+	return os.WriteFile(filepath.Join(dir, "pkgconfig", "libvirt-lxc.pc"), []byte(pc), 0o644)
+}

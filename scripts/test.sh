@@ -1,0 +1,21 @@
+#!/bin/bash
+# Runs the whole test suite: installs what it needs, brings up the live test
+# bed (a libvirtd with real LXC domains), builds, and runs `meson test`.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+"$ROOT/tests/testbed/up.sh"
+build_project
+rc=0
+meson test -C "$BUILD" --print-errorlogs "$@" || rc=$?
+# One closing line in a form any CI log reader understands.
+python3 - "$BUILD/meson-logs/testlog.json" <<'PY' || true
+import json, sys
+ok = bad = skip = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    if r == "OK": ok += 1
+    elif r == "SKIP": skip += 1
+    else: bad += 1
+print(f"meson: {ok} passed, {bad} failed" + (f", {skip} skipped" if skip else ""))
+PY
+exit $rc

@@ -1,0 +1,73 @@
+/*
+ * A host that links libvirt-lxc.so.0 (and libvirt.so.0) but never calls
+ * OpenNamespace must pay nothing for the Go core: still one thread, no Go
+ * runtime mapped, no signal handler installed behind its back.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <libvirt/libvirt-lxc.h>
+
+static int
+threads(void)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+static int
+mapped(const char *needle)
+{
+    char line[4096];
+    int found = 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, needle))
+            found = 1;
+    fclose(f);
+    return found;
+}
+
+int
+main(void)
+{
+    /* Take the address so the library cannot be dropped as unused. */
+    volatile void *fn = (void *)virDomainLxcOpenNamespace;
+    int sig, fail = 0;
+
+    if (mapped("libvirt-lxc.so") != 1) {
+        printf("FAIL: libvirt-lxc.so is not mapped: the test proves nothing\n");
+        return 1;
+    }
+    if (threads() != 1) {
+        printf("FAIL: %d threads in a host that never called the library\n", threads());
+        fail = 1;
+    }
+    if (mapped("libvirt-lxc-core") != 0) {
+        printf("FAIL: the Go core is mapped\n");
+        fail = 1;
+    }
+    for (sig = 1; sig < 32; sig++) {
+        struct sigaction sa;
+        if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+            continue;
+        if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+            printf("FAIL: a handler for signal %d (%s) was installed\n", sig, strsignal(sig));
+            fail = 1;
+        }
+    }
+    (void)fn;
+    if (!fail)
+        printf("ok: 1 thread, no Go core mapped, no signal handlers\n");
+    return fail;
+}
