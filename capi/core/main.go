@@ -1,0 +1,97 @@
+// Command core is the private Go half of libvirt-lxc.so.0, built with
+// -buildmode=c-shared as libvirt-lxc-core.so. The C library dlopen()s it and
+// calls lxcCoreOpenNamespace (see ../coreabi.h). Everything crossing the
+// boundary is plain C data; all error reporting stays on the C side, so this
+// code never writes to stdout or stderr.
+package main
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/..
+#include <stdlib.h>
+#include <string.h>
+#include "coreabi.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"unsafe"
+
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/core"
+)
+
+//export lxcCoreABIVersion
+func lxcCoreABIVersion() C.int { return C.LXC_CORE_ABI_VERSION }
+
+//export lxcCoreOpenNamespace
+func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreError) C.int {
+	if fds != nil {
+		*fds = nil
+	}
+	if req == nil || fds == nil || cerr == nil {
+		fillError(cerr, &core.Error{Code: core.ErrInternal, Level: core.LevelError,
+			Message: "internal error: libvirt-lxc core called without request or result pointers", Int1: -1, Int2: -1})
+		return -1
+	}
+	r := core.Request{
+		ReadOnly: req.readonly != 0,
+		ID:       int32(req.id),
+		Flags:    uint32(req.flags),
+	}
+	if req.uri != nil {
+		r.URI = C.GoString(req.uri)
+	}
+	if req.name != nil {
+		r.Name = C.GoString(req.name)
+	}
+	for i := range r.UUID {
+		r.UUID[i] = byte(req.uuid[i])
+	}
+	got, err := core.OpenNamespace(&r)
+	if err != nil {
+		fillError(cerr, err)
+		return -1
+	}
+	if len(got) == 0 {
+		return 0
+	}
+	// cgo's C.malloc aborts instead of returning NULL, so no check here.
+	arr := (*C.int)(C.malloc(C.size_t(len(got)) * C.size_t(unsafe.Sizeof(C.int(0)))))
+	out := unsafe.Slice(arr, len(got))
+	for i, fd := range got {
+		out[i] = C.int(fd)
+	}
+	*fds = arr
+	return C.int(len(got))
+}
+
+// fillError copies err into the C struct; strings are malloc()ed (the C side
+// frees them), absent ones are NULL.
+func fillError(cerr *C.lxcCoreError, err error) {
+	if cerr == nil {
+		return
+	}
+	var e *core.Error
+	if !errors.As(err, &e) {
+		e = &core.Error{Code: core.ErrInternal, Level: core.LevelError,
+			Message: "internal error: " + err.Error(), Int1: -1, Int2: -1}
+	}
+	cerr.code = C.int(e.Code)
+	cerr.domain = C.int(e.Domain)
+	cerr.level = C.int(e.Level)
+	cerr.message = C.CString(e.Message)
+	cerr.str1 = cstr(e.Str1)
+	cerr.str2 = cstr(e.Str2)
+	cerr.str3 = cstr(e.Str3)
+	cerr.int1 = C.int(e.Int1)
+	cerr.int2 = C.int(e.Int2)
+}
+
+func cstr(s *string) *C.char {
+	if s == nil {
+		return nil
+	}
+	return C.CString(*s)
+}
+
+func main() {}

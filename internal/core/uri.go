@@ -1,0 +1,443 @@
+package core
+
+import (
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Target is where and how a connection for a URI is made.
+type Target struct {
+	Transport string // "unix", "tls", "tcp", "ssh", "libssh", "libssh2", "ext"
+	Socket    string // UNIX socket path (unix transport only)
+	Name      string // the URI sent in CONNECT_OPEN
+	ReadOnly  bool
+}
+
+// Env is what socket selection depends on besides the URI; tests replace it.
+type Env struct {
+	Euid       int
+	Home       string
+	XDGConfig  string // $XDG_CONFIG_HOME
+	XDGRuntime string // $XDG_RUNTIME_DIR
+	Exists     func(path string) bool
+	ReadFile   func(path string) ([]byte, error)
+}
+
+// HostEnv describes the running process.
+func HostEnv() *Env {
+	return &Env{
+		Euid:       os.Geteuid(),
+		Home:       os.Getenv("HOME"),
+		XDGConfig:  os.Getenv("XDG_CONFIG_HOME"),
+		XDGRuntime: os.Getenv("XDG_RUNTIME_DIR"),
+		Exists: func(p string) bool {
+			_, err := os.Stat(p)
+			return err == nil
+		},
+		ReadFile: os.ReadFile,
+	}
+}
+
+// runDir is LOCALSTATEDIR/run/libvirt: libvirt builds socket paths under
+// /var/run, not /run, and so do we so that error messages match.
+const runDir = "/var/run/libvirt"
+
+// uriParam is one query parameter, unescaped.
+type uriParam struct {
+	name, value string
+	strip       bool // consumed by the client, not sent to the daemon
+}
+
+type parsedURI struct {
+	scheme, server, path, fragment string
+	params                         []uriParam
+}
+
+// parseURI splits a URI the way libvirt's parser (libxml2) sees these
+// connection URIs: scheme ":" ["//" [user@]host[:port]] path ["?"q] ["#"f].
+func parseURI(s string) (*parsedURI, error) {
+	colon := strings.IndexByte(s, ':')
+	if colon <= 0 || !validScheme(s[:colon]) {
+		return nil, newURIError(s)
+	}
+	u := &parsedURI{scheme: s[:colon]}
+	rest := s[colon+1:]
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		u.fragment = rest[i+1:]
+		rest = rest[:i]
+	}
+	query := ""
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		query = rest[i+1:]
+		rest = rest[:i]
+	}
+	if strings.HasPrefix(rest, "//") {
+		auth := rest[2:]
+		if i := strings.IndexByte(auth, '/'); i >= 0 {
+			auth, rest = auth[:i], auth[i:]
+		} else {
+			rest = ""
+		}
+		if i := strings.LastIndexByte(auth, '@'); i >= 0 {
+			auth = auth[i+1:]
+		}
+		if strings.HasPrefix(auth, "[") {
+			if i := strings.IndexByte(auth, ']'); i > 0 {
+				auth = auth[1:i]
+			}
+		} else if i := strings.LastIndexByte(auth, ':'); i >= 0 {
+			auth = auth[:i]
+		}
+		u.server = unescape(auth)
+	}
+	u.path = rest
+	u.params = parseParams(query)
+	return u, nil
+}
+
+func validScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alpha := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !alpha && (i == 0 || !((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
+func newURIError(s string) *Error {
+	e := newError(ErrInternal, 45 /* VIR_FROM_URI */, "Unable to parse URI "+s)
+	return e
+}
+
+// parseParams follows libvirt's query splitting: sections end at '&', or at
+// ';' when no '&' follows; "name" alone means an empty value; "=value" is
+// ignored.
+func parseParams(q string) []uriParam {
+	var ps []uriParam
+	for q != "" {
+		end := strings.IndexByte(q, '&')
+		if end < 0 {
+			end = strings.IndexByte(q, ';')
+		}
+		if end < 0 {
+			end = len(q)
+		}
+		sec := q[:end]
+		if sec != "" {
+			if eq := strings.IndexByte(sec, '='); eq < 0 {
+				ps = append(ps, uriParam{name: unescape(sec)})
+			} else if eq > 0 {
+				ps = append(ps, uriParam{name: unescape(sec[:eq]), value: unescape(sec[eq+1:])})
+			}
+		}
+		q = q[end:]
+		if q != "" {
+			q = q[1:]
+		}
+	}
+	return ps
+}
+
+func unescape(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			b.WriteByte(byte(v))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// escapeValue percent-encodes everything but RFC 3986 unreserved characters,
+// as libvirt does when it rebuilds the query for the daemon.
+func escapeValue(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+var transports = []string{"tls", "unix", "ssh", "libssh2", "ext", "tcp", "libssh"}
+
+// Parameters the client consumes; the rest go to the daemon in the name.
+var clientParams = []string{"name", "command", "socket", "auth", "sshauth", "netcat",
+	"keyfile", "pkipath", "known_hosts", "known_hosts_verify", "tls_priority", "mode",
+	"proxy", "authfile"}
+
+var boolParams = []string{"no_sanity", "no_verify", "no_tty"}
+
+// Resolve applies libvirt's client rules to a connection URI: transport,
+// CONNECT_OPEN name, and the socket to connect to. It touches no socket; it
+// may read the client config file and test whether sockets exist.
+func Resolve(uri string, readonly bool, env *Env) (*Target, error) {
+	u, err := parseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	driver, transport := u.scheme, ""
+	if i := strings.IndexByte(u.scheme, '+'); i >= 0 {
+		driver = u.scheme[:i]
+		transport = strings.ToLower(u.scheme[i+1:])
+		if !contains(transports, transport) {
+			return nil, newError(ErrInvalidArg, FromRemote,
+				"remote_open: transport in URL not recognised (should be tls|unix|ssh|ext|tcp|libssh2|libssh)")
+		}
+		if transport == "unix" && u.server != "" {
+			return nil, newError(ErrInvalidArg, FromRemote,
+				"using unix socket and remote server '"+u.server+"' is not supported.")
+		}
+	} else if u.server != "" {
+		transport = "tls"
+	} else {
+		transport = "unix"
+	}
+
+	var name, socket, mode, command *string
+	for i := range u.params {
+		p := &u.params[i]
+		lname := strings.ToLower(p.name)
+		if contains(boolParams, lname) {
+			if _, err := strconv.ParseInt(p.value, 10, 32); err != nil {
+				return nil, newError(ErrInvalidArg, FromRemote, "Failed to parse value of URI component "+p.name)
+			}
+			p.strip = true
+			continue
+		}
+		if !contains(clientParams, lname) {
+			continue
+		}
+		p.strip = true
+		v := p.value
+		switch lname {
+		case "name":
+			name = &v
+		case "socket":
+			socket = &v
+		case "mode":
+			mode = &v
+		case "command":
+			command = &v
+		}
+	}
+	t := &Target{Transport: transport, ReadOnly: readonly}
+	switch {
+	case name != nil:
+		t.Name = *name
+	case u.scheme == "remote" || strings.HasPrefix(u.scheme, "remote+"):
+		t.Name = "" // lets the daemon pick its default
+	default:
+		t.Name = formatName(driver, u)
+	}
+
+	if mode == nil {
+		if m, ok := configString(env, "remote_mode"); ok {
+			mode = &m
+		}
+	}
+	modeName := "auto"
+	if mode != nil {
+		if *mode != "auto" && *mode != "legacy" && *mode != "direct" {
+			return nil, newError(ErrInvalidArg, FromRemote, "Unknown remote mode '"+*mode+"'")
+		}
+		modeName = *mode
+	}
+	if transport == "ext" && command == nil {
+		return nil, newError(ErrInvalidArg, FromRemote, "remote_open: for 'ext' transport, command is required")
+	}
+	switch transport {
+	case "unix", "ssh", "libssh", "libssh2":
+		if socket != nil {
+			t.Socket = *socket
+			break
+		}
+		s, err := selectSocket(transport, modeName, driver, u.path, readonly, env)
+		if err != nil {
+			return nil, err
+		}
+		t.Socket = s
+	}
+	return t, nil
+}
+
+// formatName rebuilds the URI without transport, user, host, port and the
+// client-side parameters.
+func formatName(driver string, u *parsedURI) string {
+	var q []string
+	for _, p := range u.params {
+		if !p.strip {
+			q = append(q, p.name+"="+escapeValue(p.value))
+		}
+	}
+	s := driver + "://" + u.path
+	if len(q) > 0 {
+		s += "?" + strings.Join(q, "&")
+	}
+	if u.fragment != "" {
+		s += "#" + u.fragment
+	}
+	return s
+}
+
+// selectSocket picks libvirtd's socket ("legacy") or the per-driver daemon's
+// ("direct"); "auto" prefers the direct one when it exists.
+func selectSocket(transport, mode, driver, path string, readonly bool, env *Env) (string, *Error) {
+	user := env.Euid != 0 && path == "/session"
+	sock := func(prefix string) string {
+		if user {
+			dir := env.XDGRuntime
+			if dir == "" {
+				dir = env.Home + "/.cache"
+			}
+			return dir + "/libvirt/" + prefix + "-sock"
+		}
+		if readonly {
+			return runDir + "/" + prefix + "-sock-ro"
+		}
+		return runDir + "/" + prefix + "-sock"
+	}
+	direct := sock("virt" + driver + "d")
+	if driver == "remote" {
+		direct = sock("libvirt") // virtproxyd's socket
+	}
+	legacy := sock("libvirt")
+	if mode == "auto" {
+		mode = "legacy"
+		if transport == "unix" && env.Exists(direct) {
+			mode = "direct"
+		}
+	}
+	if mode == "direct" {
+		if transport != "unix" {
+			return "", newError(ErrUnsupported, FromRemote, "Cannot use direct socket mode for "+transport+" transport")
+		}
+		return direct, nil
+	}
+	return legacy, nil
+}
+
+// configString reads one string setting from the client config file
+// (libvirt.conf). A missing or unreadable file means "not set".
+func configString(env *Env, key string) (string, bool) {
+	path := "/etc/libvirt/libvirt.conf"
+	if env.Euid != 0 {
+		dir := env.XDGConfig
+		if dir == "" {
+			dir = env.Home + "/.config"
+		}
+		path = dir + "/libvirt/libvirt.conf"
+	}
+	data, err := env.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	v, ok := confLookup(string(data), key)
+	if !ok || len(v) != 1 || v[0] == nil {
+		return "", false
+	}
+	return *v[0], true
+}
+
+// confLookup finds `key = "value"` or `key = [ "a", "b" ]` in a libvirt
+// config file (virConf syntax, one setting per line, # comments). For a
+// list, each element is returned; for a scalar, a one-element slice. A
+// non-string scalar (a number) gives a nil element.
+func confLookup(text, key string) ([]*string, bool) {
+	var found []*string
+	ok := false
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		line := stripComment(lines[i])
+		eq := strings.IndexByte(line, '=')
+		if eq < 0 || strings.TrimSpace(line[:eq]) != key {
+			continue
+		}
+		val := strings.TrimSpace(line[eq+1:])
+		if strings.HasPrefix(val, "[") {
+			// Lists may span lines.
+			for !strings.Contains(val, "]") && i+1 < len(lines) {
+				i++
+				val += " " + stripComment(lines[i])
+			}
+			found = found[:0]
+			for _, s := range quoted(val) {
+				found = append(found, sp(s))
+			}
+			if found == nil {
+				found = []*string{}
+			}
+		} else if q := quoted(val); len(q) > 0 {
+			found = []*string{sp(q[0])}
+		} else {
+			found = []*string{nil}
+		}
+		ok = true // the last setting wins
+	}
+	return found, ok
+}
+
+func stripComment(line string) string {
+	inQuote := byte(0)
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case inQuote != 0 && c == inQuote:
+			inQuote = 0
+		case inQuote == 0 && (c == '"' || c == '\''):
+			inQuote = c
+		case inQuote == 0 && c == '#':
+			return line[:i]
+		}
+	}
+	return line
+}
+
+// quoted returns the quoted strings in s, in order.
+func quoted(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexAny(s, "\"'")
+		if i < 0 {
+			return out
+		}
+		q := s[i]
+		j := strings.IndexByte(s[i+1:], q)
+		if j < 0 {
+			return out
+		}
+		out = append(out, s[i+1:i+1+j])
+		s = s[i+2+j:]
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
