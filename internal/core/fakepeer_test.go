@@ -1,0 +1,415 @@
+package core
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A fake daemon on the other end of a socketpair. The peer side is a
+// blocking fd driven from a goroutine.
+
+func newPair(t *testing.T) (*conn, int) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		t.Fatal(err)
+	}
+	c := &conn{fd: fds[0], pid: os.Getpid(), socket: "socketpair"}
+	t.Cleanup(func() { c.close(); unix.Close(fds[1]) })
+	return c, fds[1]
+}
+
+var far = time.Now().Add(time.Hour)
+
+// peerRead reads one frame on the blocking peer fd.
+func peerRead(fd int) (header, []byte, error) {
+	var l [4]byte
+	if _, err := readFull(fd, l[:], far); err != nil {
+		return header{}, nil, err
+	}
+	buf := make([]byte, binary.BigEndian.Uint32(l[:])-4)
+	if _, err := readFull(fd, buf, far); err != nil {
+		return header{}, nil, err
+	}
+	return decodeHeader(buf)
+}
+
+func peerWrite(t *testing.T, fd int, b []byte) {
+	if err := writeAll(fd, b, far); err != nil {
+		t.Errorf("peer write: %v", err)
+	}
+}
+
+// sendFDs sends each fd alone with a 0x00 data byte, as the daemon does.
+func sendFDs(t *testing.T, sock int, fds ...int) {
+	for _, fd := range fds {
+		if err := unix.Sendmsg(sock, []byte{0}, unix.UnixRights(fd), nil, 0); err != nil {
+			t.Errorf("sendmsg: %v", err)
+		}
+	}
+}
+
+func replyFDs(serial uint32, n int) []byte {
+	e := encoder{}
+	e.u32(uint32(n))
+	return encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReplyWithFDs, Serial: serial}, e.b)
+}
+
+func ping() []byte {
+	return encodePacket(header{Prog: progKeepalive, Vers: 1, Proc: procKeepalivePing, Type: typeMessage}, nil)
+}
+
+func devNulls(t *testing.T, n int) []int {
+	var fds []int
+	for i := 0; i < n; i++ {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds = append(fds, fd)
+	}
+	t.Cleanup(func() { closeAll(fds) })
+	return fds
+}
+
+// openFDs counts this process's open descriptors, to catch leaks.
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+func nsReq() *Request { return &Request{Name: "t1", UUID: t1UUID, ID: 2741} }
+
+// run starts the peer script and waits for it when the test ends.
+func run(t *testing.T, script func()) {
+	done := make(chan struct{})
+	go func() { defer close(done); script() }()
+	t.Cleanup(func() {
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("peer script did not finish")
+		}
+	})
+}
+
+func TestHappyPathWithPing(t *testing.T) {
+	c, peer := newPair(t)
+	src := devNulls(t, 3)
+	run(t, func() {
+		h, payload, err := peerRead(peer)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		wantArgs := encodeCall(progLXC, procLXCOpenNS, 0, nil)[4:]
+		if h.Prog != progLXC || h.Proc != 1 || h.Serial != 0 || h.Type != typeCall || len(payload) != 32 {
+			t.Errorf("call %+v %x (template %x)", h, payload, wantArgs)
+		}
+		peerWrite(t, peer, ping())
+		h, _, err = peerRead(peer) // the PONG
+		if err != nil || !h.isKeepalive() || h.Proc != procKeepalivePong || h.Type != typeMessage {
+			t.Errorf("expected PONG, got %+v %v", h, err)
+		}
+		// An event for someone else, then the reply.
+		peerWrite(t, peer, encodePacket(header{Prog: progRemote, Vers: 1, Proc: 315, Type: typeMessage, Serial: 1}, []byte{1, 2, 3, 4}))
+		peerWrite(t, peer, replyFDs(0, 3))
+		sendFDs(t, peer, src...)
+	})
+	fds, err := c.openNamespace(nsReq(), time.Now().Add(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll(fds)
+	if len(fds) != 3 {
+		t.Fatalf("got %d fds", len(fds))
+	}
+	for _, fd := range fds {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC == 0 {
+			t.Errorf("fd %d not close-on-exec (%v)", fd, err)
+		}
+	}
+	if c.serial != 1 || c.broken {
+		t.Errorf("serial %d broken %v", c.serial, c.broken)
+	}
+}
+
+func TestErrorReplyKeepsConnection(t *testing.T) {
+	c, peer := newPair(t)
+	run(t, func() {
+		peerRead(peer)
+		pkt := errorVector(t)
+		binary.BigEndian.PutUint32(pkt[20:], 0) // serial 0
+		peerWrite(t, peer, pkt)
+	})
+	_, err := c.openNamespace(nsReq(), time.Now().Add(5*time.Second))
+	var le *Error
+	if !errors.As(err, &le) || le.Code != ErrNoDomain {
+		t.Fatalf("got %v", err)
+	}
+	if c.broken {
+		t.Error("an error reply must leave the connection usable")
+	}
+}
+
+// Each case makes the peer misbehave; the call must fail, mark the
+// connection broken and leave no received fd open.
+func TestMisbehavingPeer(t *testing.T) {
+	tests := []struct {
+		name      string
+		script    func(t *testing.T, peer int, src []int)
+		wantRetry bool
+		wantMsg   string
+	}{
+		{"truncated frame", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, replyFDs(0, 1)[:20])
+			unix.Shutdown(peer, unix.SHUT_WR)
+		}, false, "End of file"},
+		{"truncated length word", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, []byte{0, 0})
+			unix.Shutdown(peer, unix.SHUT_WR)
+		}, false, "End of file"},
+		{"closed before reply", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			unix.Shutdown(peer, unix.SHUT_WR)
+		}, true, "End of file"},
+		{"wrong serial", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, replyFDs(7, 1))
+			sendFDs(t, peer, src[0])
+		}, false, "does not match"},
+		{"wrong proc", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 2, Type: typeReply}, nil))
+		}, false, "does not match"},
+		{"missing fds", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, replyFDs(0, 3))
+			sendFDs(t, peer, src[0], src[1])
+			unix.Shutdown(peer, unix.SHUT_WR)
+		}, false, "End of file"},
+		{"two fds in one message", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, replyFDs(0, 2))
+			unix.Sendmsg(peer, []byte{0}, unix.UnixRights(src[0], src[1]), nil, 0)
+		}, false, "receive a file descriptor"},
+		{"fd message without fd", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, replyFDs(0, 1))
+			peerWrite(t, peer, []byte{0})
+		}, false, "receive a file descriptor"},
+		{"too many fds announced", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, replyFDs(0, 33))
+		}, false, "limit of 32"},
+		{"oversize length", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, []byte{0x02, 0x00, 0x00, 0x05})
+		}, false, "exceeds the protocol maximum"},
+		{"undersize length", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, []byte{0, 0, 0, 27})
+		}, false, "below the minimum"},
+		{"trailing ret bytes", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			e := encoder{}
+			e.u32(1)
+			e.u32(99)
+			peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReplyWithFDs}, e.b))
+			sendFDs(t, peer, src[0])
+		}, false, "unexpected data"},
+		{"stream type", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: 4}, nil))
+		}, false, "unexpected message type"},
+		{"bad status", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReply, Status: 2}, nil))
+		}, false, "status 2"},
+		{"malformed error", func(t *testing.T, peer int, src []int) {
+			peerRead(peer)
+			peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReply, Status: 1}, []byte{0, 0, 0, 1}))
+		}, false, "malformed error reply"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := devNulls(t, 2)
+			before := openFDs(t)
+			c, peer := newPair(t)
+			run(t, func() { tc.script(t, peer, src) })
+			fds, err := c.openNamespace(nsReq(), time.Now().Add(5*time.Second))
+			closeAll(fds)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var ce *callError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %T %v is not a transport/protocol failure", err, err)
+			}
+			if ce.retry != tc.wantRetry {
+				t.Errorf("retry = %v, want %v", ce.retry, tc.wantRetry)
+			}
+			le := c.toLibvirtError(err)
+			if !strings.Contains(le.Message, tc.wantMsg) {
+				t.Errorf("message %q lacks %q", le.Message, tc.wantMsg)
+			}
+			if !c.broken {
+				t.Error("connection not marked broken")
+			}
+			c.close()
+			time.Sleep(10 * time.Millisecond) // let the peer script finish
+			if after := openFDs(t); after != before+1 {
+				t.Errorf("fd leak: %d open before (+1 peer), %d after", before, after)
+			}
+		})
+	}
+}
+
+func TestNeverAnswers(t *testing.T) {
+	c, peer := newPair(t)
+	run(t, func() { peerRead(peer) })
+	start := time.Now()
+	_, err := c.openNamespace(nsReq(), time.Now().Add(200*time.Millisecond))
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("took %v", el)
+	}
+	if le := c.toLibvirtError(err); le.Code != ErrTimeout || le.Domain != FromRPC {
+		t.Errorf("got %+v", le)
+	}
+}
+
+func TestEndlessPings(t *testing.T) {
+	c, peer := newPair(t)
+	stop := make(chan struct{})
+	pongs := 0
+	run(t, func() {
+		peerRead(peer)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			peerWrite(t, peer, ping())
+			if h, _, err := peerRead(peer); err == nil && h.Proc == procKeepalivePong {
+				pongs++
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	start := time.Now()
+	_, err := c.openNamespace(nsReq(), time.Now().Add(300*time.Millisecond))
+	close(stop)
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("took %v", el)
+	}
+	if le := c.toLibvirtError(err); le.Code != ErrTimeout {
+		t.Errorf("got %+v", le)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if pongs == 0 {
+		t.Error("no PONG was sent")
+	}
+}
+
+// A peer that is gone before we write must give EPIPE, not SIGPIPE.
+func TestPeerClosedNoSIGPIPE(t *testing.T) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGPIPE)
+	defer signal.Stop(sig)
+	c, peer := newPair(t)
+	unix.Close(peer)
+	_, err := c.openNamespace(nsReq(), time.Now().Add(time.Second))
+	var ce *callError
+	if !errors.As(err, &ce) || !ce.retry {
+		t.Fatalf("got %v, want a retryable failure", err)
+	}
+	select {
+	case <-sig:
+		t.Error("SIGPIPE was raised")
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func TestHandshakeAuth(t *testing.T) {
+	authList := func(types ...int32) []byte {
+		e := encoder{}
+		e.u32(uint32(len(types)))
+		for _, ty := range types {
+			e.i32(ty)
+		}
+		return encodePacket(header{Prog: progRemote, Vers: 1, Proc: procAuthList, Type: typeReply}, e.b)
+	}
+	ok := func(proc int32, serial uint32, ret []byte) []byte {
+		return encodePacket(header{Prog: progRemote, Vers: 1, Proc: proc, Type: typeReply, Serial: serial}, ret)
+	}
+	t.Run("polkit", func(t *testing.T) {
+		c, peer := newPair(t)
+		var procs []int32
+		var flags uint32
+		run(t, func() {
+			h, _, _ := peerRead(peer)
+			procs = append(procs, h.Proc)
+			peerWrite(t, peer, authList(authPolkit))
+			h, _, _ = peerRead(peer)
+			procs = append(procs, h.Proc)
+			peerWrite(t, peer, ok(procAuthPolkit, 1, []byte{0, 0, 0, 1}))
+			h, p, _ := peerRead(peer)
+			procs = append(procs, h.Proc)
+			d := decoder{b: p}
+			if n := d.optStr(); n == nil || *n != "lxc:///system" {
+				t.Errorf("name %v", n)
+			}
+			flags = d.u32()
+			peerWrite(t, peer, ok(procConnectOpen, 2, nil))
+		})
+		if err := c.handshake("lxc:///system", true, time.Now().Add(5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		if len(procs) != 3 || procs[0] != 66 || procs[1] != 70 || procs[2] != 1 || flags != 1 {
+			t.Errorf("procs %v flags %d", procs, flags)
+		}
+	})
+	t.Run("sasl", func(t *testing.T) {
+		c, peer := newPair(t)
+		run(t, func() {
+			peerRead(peer)
+			peerWrite(t, peer, authList(authSASL, authPolkit))
+		})
+		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second))
+		var le *Error
+		if !errors.As(err, &le) || le.Code != ErrUnsupported || !strings.Contains(le.Message, "SASL") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		c, peer := newPair(t)
+		run(t, func() {
+			peerRead(peer)
+			peerWrite(t, peer, authList(7))
+		})
+		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second))
+		var le *Error
+		if !errors.As(err, &le) || le.Code != ErrAuthFailed || le.Message != "authentication failed: unsupported authentication type 7" {
+			t.Errorf("got %v", err)
+		}
+	})
+}

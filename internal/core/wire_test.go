@@ -1,0 +1,216 @@
+package core
+
+import (
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// hx decodes the fact sheet's "spaced hex words" notation.
+func hx(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var t1UUID = [16]byte{0x05, 0x07, 0x9f, 0x07, 0x35, 0x13, 0x48, 0x42, 0xae, 0x92, 0x99, 0x72, 0x49, 0x36, 0x2e, 0x1b}
+
+// Byte-exact calls from the fact sheet, §11.
+func TestEncodeCalls(t *testing.T) {
+	name := "lxc:///system"
+	open := encoder{}
+	open.optStr(&name)
+	open.u32(0)
+
+	ns := encoder{}
+	ns.domain("t1", t1UUID, 2741)
+	ns.u32(0)
+
+	tests := []struct {
+		name string
+		got  []byte
+		want string
+	}{
+		{"AUTH_LIST", encodeCall(progRemote, procAuthList, 0, nil),
+			"0000001c 20008086 00000001 00000042 00000000 00000000 00000000"},
+		{"CONNECT_OPEN", encodeCall(progRemote, procConnectOpen, 1, open.b),
+			"00000038 20008086 00000001 00000001 00000000 00000001 00000000 00000001 0000000d 6c78633a 2f2f2f73 79737465 6d000000 00000000"},
+		{"LXC OPEN_NS", encodeCall(progLXC, procLXCOpenNS, 5, ns.b),
+			"0000003c 00068000 00000001 00000001 00000000 00000005 00000000 00000002 74310000 05079f07 35134842 ae929972 49362e1b 00000ab5 00000000"},
+		{"CONNECT_CLOSE", encodeCall(progRemote, 2, 6, nil),
+			"0000001c 20008086 00000001 00000002 00000000 00000006 00000000"},
+		{"PONG", pongPacket(),
+			"0000001c 6b656570 00000001 00000002 00000002 00000000 00000000"},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(hx(t, tc.want), tc.got); diff != "" {
+			t.Errorf("%s: -want +got\n%s", tc.name, diff)
+		}
+	}
+}
+
+func TestDecodeReplies(t *testing.T) {
+	b := hx(t, "00000024 20008086 00000001 00000042 00000001 00000000 00000000 00000001 00000000")
+	if err := checkLen(uint32(len(b))); err != nil {
+		t.Fatal(err)
+	}
+	h, payload, err := decodeHeader(b[4:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := header{Prog: progRemote, Vers: 1, Proc: procAuthList, Type: typeReply, Serial: 0, Status: statusOK}
+	if diff := cmp.Diff(want, h); diff != "" {
+		t.Errorf("AUTH_LIST header -want +got\n%s", diff)
+	}
+	d := decoder{b: payload}
+	if n, ty := d.u32(), d.i32(); n != 1 || ty != authNone || d.done() != nil {
+		t.Errorf("AUTH_LIST ret: count %d type %d err %v", n, ty, d.err)
+	}
+
+	b = hx(t, "00000020 00068000 00000001 00000001 00000005 00000005 00000000 00000006")
+	h, payload, _ = decodeHeader(b[4:])
+	want = header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReplyWithFDs, Serial: 5, Status: statusOK}
+	if diff := cmp.Diff(want, h); diff != "" {
+		t.Errorf("OPEN_NS header -want +got\n%s", diff)
+	}
+	if diff := cmp.Diff(hx(t, "00000006"), payload); diff != "" {
+		t.Errorf("OPEN_NS payload: %s", diff)
+	}
+}
+
+// errorVector is the fact sheet's §4 reply: unknown uuid, 288 bytes.
+func errorVector(t testing.TB) []byte {
+	const uuid = "00000000-1111-2222-3333-444444444444"
+	detail := "no domain with matching uuid '" + uuid + "' (nonexistent)"
+	e := encoder{}
+	e.i32(42)
+	e.i32(17)
+	msg := "Domain not found: " + detail
+	e.optStr(&msg)
+	e.i32(2)
+	e.u32(0)
+	f := "Domain not found: %s"
+	e.optStr(&f)
+	e.optStr(&detail)
+	e.optStr(nil)
+	e.i32(-1)
+	e.i32(-1)
+	e.u32(0)
+	pkt := encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReply, Serial: 2, Status: statusError}, e.b)
+	// Spot-check the framing against the fact sheet's hex.
+	if got, want := hex.EncodeToString(pkt[:44]), strings.Join(strings.Fields(
+		"00000120 00068000 00000001 00000001 00000001 00000002 00000001 0000002a 00000011 00000001 00000063"), ""); got != want {
+		t.Fatalf("vector prefix %s, want %s", got, want)
+	}
+	return pkt
+}
+
+func TestDecodeErrorVector(t *testing.T) {
+	pkt := errorVector(t)
+	if len(pkt) != 288 {
+		t.Fatalf("vector is %d bytes, want 288", len(pkt))
+	}
+	_, payload, _ := decodeHeader(pkt[4:])
+	got, err := decodeRemoteError(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Error{
+		Code: 42, Domain: 17, Level: 2,
+		Message: "Domain not found: no domain with matching uuid '00000000-1111-2222-3333-444444444444' (nonexistent)",
+		Str1:    sp("Domain not found: %s"),
+		Str2:    sp("no domain with matching uuid '00000000-1111-2222-3333-444444444444' (nonexistent)"),
+		Int1:    -1, Int2: -1,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("-want +got\n%s", diff)
+	}
+	// Every truncation must fail cleanly, never panic or half-succeed.
+	for n := 0; n < len(payload); n++ {
+		if _, err := decodeRemoteError(payload[:n]); err == nil {
+			t.Fatalf("truncated to %d bytes: no error", n)
+		}
+	}
+}
+
+func TestErrorRemaps(t *testing.T) {
+	enc := func(code, domain int, msg *string) []byte {
+		e := encoder{}
+		e.i32(int32(code))
+		e.i32(int32(domain))
+		e.optStr(msg)
+		e.i32(2)
+		e.u32(0)
+		e.optStr(nil)
+		e.optStr(nil)
+		e.optStr(nil)
+		e.i32(-1)
+		e.i32(-1)
+		e.u32(0)
+		return e.b
+	}
+	tests := []struct {
+		code, domain int
+		msg          *string
+		wantCode     int
+		wantMsg      string
+	}{
+		{39, 7, sp("unknown procedure: 9"), 3, "unknown procedure: 9"},
+		{39, 13, sp("unknown procedure: 9"), 3, "unknown procedure: 9"},
+		{39, 0, sp("unknown procedure: 9"), 39, "unknown procedure: 9"},
+		{39, 7, sp("authentication required"), 39, "authentication required"},
+		{61, 0, sp("x"), 65, "x"},
+		{63, 10, sp("x"), 67, "x"},
+		{62, 33, sp("x"), 62, "x"},
+		{60, 0, sp("x"), 60, "x"},
+		{64, 10, sp("x"), 68, "x"},
+		{64, 0, sp("x"), 64, "x"},
+		{65, 1, sp("x"), 69, "x"},
+		{1, 7, nil, 1, "Unknown error"},
+	}
+	for _, tc := range tests {
+		got, err := decodeRemoteError(enc(tc.code, tc.domain, tc.msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Code != tc.wantCode || got.Message != tc.wantMsg {
+			t.Errorf("code %d domain %d: got %d %q, want %d %q", tc.code, tc.domain, got.Code, got.Message, tc.wantCode, tc.wantMsg)
+		}
+	}
+}
+
+func TestCheckLen(t *testing.T) {
+	for _, n := range []uint32{0, 3, 4, 27, 33554437, 0xffffffff} {
+		if checkLen(n) == nil {
+			t.Errorf("length %d accepted", n)
+		}
+	}
+	for _, n := range []uint32{28, 32, 33554436} {
+		if err := checkLen(n); err != nil {
+			t.Errorf("length %d: %v", n, err)
+		}
+	}
+}
+
+func TestBuiltErrors(t *testing.T) {
+	got := flagsError(FromLXC, "lxcDomainLxcOpenNamespace", 1)
+	want := &Error{Code: 8, Domain: 17, Level: 2,
+		Message: "unsupported flags (0x1) in function lxcDomainLxcOpenNamespace",
+		Str1:    sp("lxcDomainLxcOpenNamespace"), Str2: sp("flags")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("flags: -want +got\n%s", diff)
+	}
+	got = systemError(FromRPC, 2, "Failed to connect socket to '/nonexistent'")
+	want = &Error{Code: 38, Domain: 7, Level: 2,
+		Message: "Failed to connect socket to '/nonexistent': No such file or directory",
+		Str1:    sp("%s"), Str2: sp("Failed to connect socket to '/nonexistent': No such file or directory"),
+		Int1:    2, Int2: -1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("system: -want +got\n%s", diff)
+	}
+}
