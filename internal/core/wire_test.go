@@ -209,7 +209,7 @@ func TestBuiltErrors(t *testing.T) {
 	want = &Error{Code: 38, Domain: 7, Level: 2,
 		Message: "Failed to connect socket to '/nonexistent': No such file or directory",
 		Str1:    sp("%s"), Str2: sp("Failed to connect socket to '/nonexistent': No such file or directory"),
-		Int1:    2, Int2: -1}
+		Int1: 2, Int2: -1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("system: -want +got\n%s", diff)
 	}
