@@ -1,0 +1,152 @@
+package core
+
+import (
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func fakeEnv(euid int, exists []string, files map[string]string) *Env {
+	return &Env{
+		Euid: euid, Home: "/home/u", XDGRuntime: "/run/user/1000",
+		Exists: func(p string) bool {
+			for _, e := range exists {
+				if e == p {
+					return true
+				}
+			}
+			return false
+		},
+		ReadFile: func(p string) ([]byte, error) {
+			if s, ok := files[p]; ok {
+				return []byte(s), nil
+			}
+			return nil, os.ErrNotExist
+		},
+	}
+}
+
+const (
+	legacy   = "/var/run/libvirt/libvirt-sock"
+	legacyRO = "/var/run/libvirt/libvirt-sock-ro"
+	direct   = "/var/run/libvirt/virtlxcd-sock"
+	directRO = "/var/run/libvirt/virtlxcd-sock-ro"
+)
+
+func TestResolve(t *testing.T) {
+	onlyLegacy := fakeEnv(0, []string{legacy, legacyRO}, nil)
+	both := fakeEnv(0, []string{legacy, legacyRO, direct, directRO}, nil)
+	tests := []struct {
+		uri  string
+		ro   bool
+		env  *Env
+		want Target
+	}{
+		{"lxc:///system", false, onlyLegacy, Target{"unix", legacy, "lxc:///system", false}},
+		{"lxc:///system", true, onlyLegacy, Target{"unix", legacyRO, "lxc:///system", true}},
+		{"lxc:///", false, onlyLegacy, Target{"unix", legacy, "lxc:///", false}},
+		{"lxc://", false, onlyLegacy, Target{"unix", legacy, "lxc://", false}},
+		{"lxc+unix:///system", false, onlyLegacy, Target{"unix", legacy, "lxc:///system", false}},
+		{"LXC+UNIX:///system", false, onlyLegacy, Target{"unix", legacy, "LXC:///system", false}},
+		{"lxc:///system", false, both, Target{"unix", direct, "lxc:///system", false}},
+		{"lxc:///system", true, both, Target{"unix", directRO, "lxc:///system", true}},
+		{"lxc:///system?mode=legacy", false, both, Target{"unix", legacy, "lxc:///system", false}},
+		{"lxc:///system?mode=direct", false, onlyLegacy, Target{"unix", direct, "lxc:///system", false}},
+		{"lxc:///system?mode=auto", false, fakeEnv(0, nil, nil), Target{"unix", legacy, "lxc:///system", false}},
+		{"lxc:///system?socket=/tmp/s", true, both, Target{"unix", "/tmp/s", "lxc:///system", true}},
+		{"lxc:///system?SOCKET=/tmp/s&mode=direct", false, both, Target{"unix", "/tmp/s", "lxc:///system", false}},
+		{"lxc:///system?socket=/a;foo=b", false, both, Target{"unix", "/a", "lxc:///system?foo=b", false}},
+		{"lxc:///system?socket=/a&socket=/b", false, both, Target{"unix", "/b", "lxc:///system", false}},
+		{"lxc:///system?socket=%2Ftmp%2Fx", false, both, Target{"unix", "/tmp/x", "lxc:///system", false}},
+		{"lxc:///system?foo=bar", false, both, Target{"unix", direct, "lxc:///system?foo=bar", false}},
+		{"lxc:///system?foo=a%20b/c&x&=y&&no_tty=1", false, both, Target{"unix", direct, "lxc:///system?foo=a%20b%2Fc&x=", false}},
+		{"lxc:///system?name=lxc:///", false, both, Target{"unix", direct, "lxc:///", false}},
+		{"lxc:///system#frag", false, both, Target{"unix", direct, "lxc:///system#frag", false}},
+		{"remote:///system", false, onlyLegacy, Target{"unix", legacy, "", false}},
+		{"lxc://host/system", false, both, Target{"tls", "", "lxc:///system", false}},
+		{"lxc+tcp://user@host:1234/system?foo=1", false, both, Target{"tcp", "", "lxc:///system?foo=1", false}},
+		{"lxc+ssh://host/system", false, both, Target{"ssh", legacy, "lxc:///system", false}},
+		{"lxc+libssh2://host/system?socket=/s", false, both, Target{"libssh2", "/s", "lxc:///system", false}},
+		{"lxc+ext:///system?command=/bin/true", false, both, Target{"ext", "", "lxc:///system", false}},
+		// Client config: remote_mode, overridden by the URI.
+		{"lxc:///system", false, fakeEnv(0, []string{legacy, direct}, map[string]string{
+			"/etc/libvirt/libvirt.conf": "# c\nremote_mode = \"direct\" # why\n"}), Target{"unix", direct, "lxc:///system", false}},
+		{"lxc:///system", false, fakeEnv(0, []string{legacy, direct}, map[string]string{
+			"/etc/libvirt/libvirt.conf": "remote_mode = \"legacy\"\n"}), Target{"unix", legacy, "lxc:///system", false}},
+		{"lxc:///system?mode=direct", false, fakeEnv(0, []string{legacy}, map[string]string{
+			"/etc/libvirt/libvirt.conf": "remote_mode = \"legacy\"\n"}), Target{"unix", direct, "lxc:///system", false}},
+		// Non-root reads its own config, not /etc.
+		{"lxc:///system", false, fakeEnv(1000, []string{legacy, direct}, map[string]string{
+			"/etc/libvirt/libvirt.conf":            "remote_mode = \"legacy\"\n",
+			"/home/u/.config/libvirt/libvirt.conf": "remote_mode = \"direct\"\n"}), Target{"unix", direct, "lxc:///system", false}},
+		{"lxc:///session", false, fakeEnv(1000, nil, nil), Target{"unix", "/run/user/1000/libvirt/libvirt-sock", "lxc:///session", false}},
+	}
+	for _, tc := range tests {
+		got, err := Resolve(tc.uri, tc.ro, tc.env)
+		if err != nil {
+			t.Errorf("%s: %v", tc.uri, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, *got); diff != "" {
+			t.Errorf("%s ro=%v: -want +got\n%s", tc.uri, tc.ro, diff)
+		}
+	}
+}
+
+// Errors checked field for field against libvirt 9.0.0 (python binding).
+func TestResolveErrors(t *testing.T) {
+	env := fakeEnv(0, []string{legacy}, nil)
+	tests := []struct {
+		uri    string
+		env    *Env
+		code   int
+		domain int
+		msg    string
+		str1   string
+	}{
+		{"lxc+unix://host/system", env, 8, 13, "invalid argument: using unix socket and remote server 'host' is not supported.", "invalid argument: %s"},
+		{"lxc:///system?mode=bogus", env, 8, 13, "invalid argument: Unknown remote mode 'bogus'", "invalid argument: %s"},
+		{"lxc:///system?mode=bogus&socket=/x", env, 8, 13, "invalid argument: Unknown remote mode 'bogus'", "invalid argument: %s"},
+		{"lxc:///system", fakeEnv(0, nil, map[string]string{"/etc/libvirt/libvirt.conf": "remote_mode='weird'"}),
+			8, 13, "invalid argument: Unknown remote mode 'weird'", "invalid argument: %s"},
+		{"lxc+foo:///system", env, 8, 13, "invalid argument: remote_open: transport in URL not recognised (should be tls|unix|ssh|ext|tcp|libssh2|libssh)", "invalid argument: %s"},
+		{"lxc+ssh:///system?mode=direct", env, 84, 13, "Operation not supported: Cannot use direct socket mode for ssh transport", "Operation not supported: %s"},
+		{"lxc+ext:///system", env, 8, 13, "invalid argument: remote_open: for 'ext' transport, command is required", "invalid argument: %s"},
+		{"lxc:///system?no_verify=x", env, 8, 13, "invalid argument: Failed to parse value of URI component no_verify", "invalid argument: %s"},
+		{"not a uri", env, 1, 45, "internal error: Unable to parse URI not a uri", "internal error: %s"},
+	}
+	for _, tc := range tests {
+		_, err := Resolve(tc.uri, false, tc.env)
+		var le *Error
+		if !errors.As(err, &le) {
+			t.Errorf("%s: got %v", tc.uri, err)
+			continue
+		}
+		if le.Code != tc.code || le.Domain != tc.domain || le.Message != tc.msg || le.Level != 2 ||
+			le.Str1 == nil || *le.Str1 != tc.str1 || le.Int1 != -1 || le.Int2 != -1 {
+			t.Errorf("%s: got %+v", tc.uri, le)
+		}
+	}
+}
+
+func TestConfLookup(t *testing.T) {
+	text := "a = \"x#y\" # c\n#access_drivers = [ \"polkit\" ]\naccess_drivers = [\n \"polkit\",\n \"nop\" ]\nn = 5\ne = []\n"
+	v, ok := confLookup(text, "access_drivers")
+	if !ok || len(v) != 2 || *v[0] != "polkit" || *v[1] != "nop" {
+		t.Errorf("access_drivers: %v %v", v, ok)
+	}
+	if v, ok := confLookup(text, "a"); !ok || *v[0] != "x#y" {
+		t.Errorf("a: %v", v)
+	}
+	if v, ok := confLookup(text, "e"); !ok || len(v) != 0 {
+		t.Errorf("e: %v %v", v, ok)
+	}
+	if v, ok := confLookup(text, "n"); !ok || v[0] != nil {
+		t.Errorf("n: %v", v)
+	}
+	if _, ok := confLookup(text, "missing"); ok {
+		t.Error("missing found")
+	}
+}
