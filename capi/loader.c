@@ -70,31 +70,46 @@ libraryDir(char *dir, size_t len)
     return 0;
 }
 
+/* Installed: <libdir>/libvirt-lxc-go/@file; build tree: beside the library.
+ * Shared by the core and the OpenNamespace helper (outofprocess.c). */
+int
+lxcCoreFindFile(const char *file, char *path, size_t len)
+{
+    char dir[PATH_MAX];
+    const char *subdirs[] = { LXC_CORE_SUBDIR "/", "" };
+    size_t i;
+
+    path[0] = '\0';
+    if (libraryDir(dir, sizeof(dir)) < 0)
+        return -1;
+    for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+        if (snprintf(path, len, "%s/%s%s", dir, subdirs[i], file) >= (int)len) {
+            path[0] = '\0';
+            return -1;
+        }
+        if (access(path, F_OK) == 0)
+            return 0;
+    }
+    /* Name the installed location in the caller's error. */
+    snprintf(path, len, "%s/%s%s", dir, subdirs[0], file);
+    return -1;
+}
+
 static void
 coreLoad(void)
 {
-    char dir[PATH_MAX];
     char path[PATH_MAX + 64];
-    const char *candidates[] = { LXC_CORE_SUBDIR "/" CORE_FILE, CORE_FILE };
     void *handle = NULL;
-    size_t i;
     lxcCoreVersionFunc version;
 
-    if (libraryDir(dir, sizeof(dir)) < 0) {
-        snprintf(coreError, sizeof(coreError),
-                 "cannot find the directory of libvirt-lxc.so.0");
-        return;
-    }
-    /* Installed: <libdir>/libvirt-lxc-go/; build tree: beside the library. */
-    for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, candidates[i]);
-        if (access(path, F_OK) == 0)
-            break;
-    }
-    if (i == sizeof(candidates) / sizeof(candidates[0])) {
-        snprintf(coreError, sizeof(coreError),
-                 "the Go core of libvirt-lxc.so.0 is missing: expected %s/%s",
-                 dir, candidates[0]);
+    if (lxcCoreFindFile(CORE_FILE, path, sizeof(path)) < 0) {
+        if (!path[0])
+            snprintf(coreError, sizeof(coreError),
+                     "cannot find the directory of libvirt-lxc.so.0");
+        else
+            snprintf(coreError, sizeof(coreError),
+                     "the Go core of libvirt-lxc.so.0 is missing: expected %s",
+                     path);
         return;
     }
     if (!(handle = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
@@ -115,6 +130,12 @@ coreLoad(void)
         return;
     }
     corePid = getpid();
+}
+
+int
+lxcCoreLoadedHere(void)
+{
+    return __atomic_load_n(&corePid, __ATOMIC_ACQUIRE) == getpid();
 }
 
 /* A child forked after the core was loaded inherits a Go runtime whose

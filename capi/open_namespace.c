@@ -1,8 +1,11 @@
 /*
  * open_namespace.c: virDomainLxcOpenNamespace, the one call that needs the
  * daemon. The C side checks arguments in libvirt's order and reports errors;
- * the RPC itself is done by the Go core (loader.c).
+ * the RPC itself is done by the Go core: in this process (loader.c), or in
+ * the libvirt-lxc-open helper (outofprocess.c) when this process must stay
+ * free of the Go runtime.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include "coreabi.h"
 #include "internal.h"
 #include "loader.h"
+#include "outofprocess.h"
 
 static void
 freeCoreError(lxcCoreError *err)
@@ -20,6 +24,43 @@ freeCoreError(lxcCoreError *err)
     free(err->str1);
     free(err->str2);
     free(err->str3);
+}
+
+/* 1 when /proc says this process has exactly one thread. Unknown counts as
+ * multi-threaded: that caller gets the in-process core, as before. */
+static int
+singleThreaded(void)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = fopen("/proc/self/status", "re");
+
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n == 1;
+}
+
+/* Whether this call goes to the helper. Loading the core here would make a
+ * single-threaded caller multi-threaded for good (no more setns() into a
+ * user namespace, which virt-login-shell's helper needs next), and a child
+ * forked after the core was loaded cannot use the dead Go runtime it
+ * inherited. Once the core is loaded in this very process, it is used: the
+ * caller is multi-threaded already. Without the helper, the in-process core
+ * is the fallback (lxcCoreGet refuses a forked child with a clear error). */
+static int
+useHelper(void)
+{
+    char path[PATH_MAX + 64];
+
+    if (lxcCoreLoadedHere())
+        return 0;
+    if (!lxcCoreForkedAfterLoad() && !singleThreaded())
+        return 0;
+    return lxcOpenHelperFind(path, sizeof(path)) == 0;
 }
 
 int
@@ -65,11 +106,14 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
     req.id = (int)virDomainGetID(domain);
     req.flags = flags;
 
-    if (!(coreOpen = lxcCoreGet(func)))
-        goto error;
-
     memset(&err, 0, sizeof(err));
-    n = coreOpen(&req, fdlist, &err);
+    if (useHelper()) {
+        n = lxcOpenOutOfProcess(&req, fdlist, &err);
+    } else {
+        if (!(coreOpen = lxcCoreGet(func)))
+            goto error;
+        n = coreOpen(&req, fdlist, &err);
+    }
     if (n < 0) {
         *fdlist = NULL;
         lxcRaise(err.domain, err.code, err.level, err.str1, err.str2, err.str3,

@@ -7,7 +7,8 @@
 // With -core it builds only the private Go core (c-shared, stripped): that is
 // what meson calls. Without it, it builds everything meson would into DIR:
 // libvirt-lxc.so.0.9000.0 with its soname, version script and symlinks, the
-// core in DIR/libvirt-lxc-go/, and DIR/pkgconfig/libvirt-lxc.pc. Run it from
+// core and the OpenNamespace helper in DIR/libvirt-lxc-go/, and
+// DIR/pkgconfig/libvirt-lxc.pc. Run it from
 // the module root.
 package main
 
@@ -25,11 +26,14 @@ const (
 	realName = "libvirt-lxc.so.0.9000.0"
 	coreDir  = "libvirt-lxc-go" // must match LXC_CORE_SUBDIR in meson.build
 	coreName = "libvirt-lxc-core.so"
+	// The OpenNamespace helper (capi/outofprocess.h), installed beside the core.
+	helperName = "libvirt-lxc-open"
 )
 
 var cSources = []string{
 	"capi/virt.c", "capi/enter_namespace.c", "capi/enter_seclabel.c",
 	"capi/enter_cgroup.c", "capi/open_namespace.c", "capi/loader.c",
+	"capi/outofprocess.c",
 }
 
 func main() {
@@ -120,6 +124,12 @@ func buildAll(dir, prefix string) error {
 	args = append(args, libs...)
 	args = append(args, "-ldl", "-lpthread")
 	if err := run(nil, cc, args...); err != nil {
+		return err
+	}
+	if err := run(nil, cc, "-O2", "-g", "-std=gnu11", "-Wall", "-Wextra",
+		"-Werror", "-D_GNU_SOURCE", "-Icapi", "-Wl,-z,relro", "-Wl,-z,now",
+		"-o", filepath.Join(dir, coreDir, helperName), "capi/open_helper.c",
+		"-ldl"); err != nil {
 		return err
 	}
 	for _, link := range []string{soname, "libvirt-lxc.so"} {
