@@ -15,11 +15,10 @@ import (
 func FuzzDecodeReply(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0x1c, 0, 6, 0x80, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// The error decoder on its own, on everything after a header.
+		// The error decoder on its own, on everything after a header: it
+		// must not panic (an empty message string is legal).
 		if len(data) > 28 {
-			if e, err := decodeRemoteError(data[28:]); err == nil && e.Message == "" {
-				t.Error("decoded error without message")
-			}
+			decodeRemoteError(data[28:])
 		}
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
