@@ -1,0 +1,288 @@
+package core
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A fake daemon in a child process (so SO_PEERCRED sees another pid). It
+// speaks just enough protocol: AUTH_LIST -> [none], CONNECT_OPEN -> ok,
+// OPEN_NAMESPACE -> two fds. It logs every frame to a file.
+
+func TestFakeDaemonHelper(t *testing.T) {
+	sock := os.Getenv("LXCGO_FAKE_DAEMON")
+	if sock == "" {
+		t.Skip("helper process only")
+	}
+	logf, _ := os.OpenFile(os.Getenv("LXCGO_FAKE_LOG"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	var logMu sync.Mutex
+	logLine := func(s string) {
+		logMu.Lock()
+		logf.WriteString(s + "\n")
+		logMu.Unlock()
+	}
+	drop := os.Getenv("LXCGO_FAKE_DROP") != ""
+	lfd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err := unix.Bind(lfd, &unix.SockaddrUnix{Name: sock}); err != nil {
+		t.Fatal(err)
+	}
+	unix.Listen(lfd, 16)
+	null, _ := unix.Open("/dev/null", unix.O_RDONLY, 0)
+	for n := 0; ; n++ {
+		fd, _, err := unix.Accept(lfd)
+		if err != nil {
+			continue
+		}
+		go func(n, fd int) {
+			defer unix.Close(fd)
+			for {
+				h, _, err := peerRead(fd)
+				if err != nil {
+					logLine(fmt.Sprintf("conn %d closed", n))
+					return
+				}
+				logLine(fmt.Sprintf("conn %d prog %x proc %d serial %d", n, h.Prog, h.Proc, h.Serial))
+				rh := header{Prog: h.Prog, Vers: 1, Proc: h.Proc, Type: typeReply, Serial: h.Serial}
+				switch {
+				case h.Prog == progRemote && h.Proc == procAuthList:
+					writeAll(fd, encodePacket(rh, []byte{0, 0, 0, 1, 0, 0, 0, 0}), far)
+				case h.Prog == progRemote:
+					writeAll(fd, encodePacket(rh, nil), far)
+				case h.Prog == progLXC:
+					rh.Type = typeReplyWithFDs
+					writeAll(fd, encodePacket(rh, []byte{0, 0, 0, 2}), far)
+					unix.Sendmsg(fd, []byte{0}, unix.UnixRights(null), nil, 0)
+					unix.Sendmsg(fd, []byte{0}, unix.UnixRights(null), nil, 0)
+					if drop {
+						time.Sleep(20 * time.Millisecond)
+						logLine(fmt.Sprintf("conn %d dropped", n))
+						return
+					}
+				}
+			}
+		}(n, fd)
+	}
+}
+
+type fakeDaemon struct {
+	uri, log string
+}
+
+func startFakeDaemon(t *testing.T, drop bool) *fakeDaemon {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "sock")
+	d := &fakeDaemon{uri: "lxc:///system?socket=" + sock, log: filepath.Join(dir, "log")}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFakeDaemonHelper$")
+	cmd.Env = append(os.Environ(), "LXCGO_FAKE_DAEMON="+sock, "LXCGO_FAKE_LOG="+d.log)
+	if drop {
+		cmd.Env = append(cmd.Env, "LXCGO_FAKE_DROP=1")
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 200; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			return d
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("fake daemon did not start")
+	return nil
+}
+
+func (d *fakeDaemon) lines(t *testing.T) []string {
+	time.Sleep(50 * time.Millisecond)
+	f, err := os.Open(d.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		out = append(out, s.Text())
+	}
+	return out
+}
+
+func testClient() *Client {
+	return &Client{Timeout: 5 * time.Second, InDaemon: func() bool { return false }}
+}
+
+func mustOpen(t *testing.T, c *Client, uri string) {
+	t.Helper()
+	fds, err := c.OpenNamespace(&Request{URI: uri, Name: "t1", UUID: t1UUID, ID: 2741})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fds) != 2 {
+		t.Errorf("got %d fds", len(fds))
+	}
+	closeAll(fds)
+}
+
+func TestClientWarmCallsAndSerials(t *testing.T) {
+	d := startFakeDaemon(t, false)
+	c := testClient()
+	defer c.CloseIdle()
+	for i := 0; i < 3; i++ {
+		mustOpen(t, c, d.uri)
+	}
+	want := []string{
+		"conn 0 prog 20008086 proc 66 serial 0",
+		"conn 0 prog 20008086 proc 1 serial 1",
+		"conn 0 prog 68000 proc 1 serial 2",
+		"conn 0 prog 68000 proc 1 serial 3",
+		"conn 0 prog 68000 proc 1 serial 4",
+	}
+	if got := d.lines(t); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("daemon saw:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestClientReconnectsAfterDaemonDrop(t *testing.T) {
+	d := startFakeDaemon(t, true)
+	c := testClient()
+	defer c.CloseIdle()
+	mustOpen(t, c, d.uri)
+	time.Sleep(100 * time.Millisecond) // the daemon drops the idle connection
+	mustOpen(t, c, d.uri)
+	got := strings.Join(d.lines(t), "\n")
+	if !strings.Contains(got, "conn 0 dropped") || !strings.Contains(got, "conn 1 prog 68000 proc 1 serial 2") {
+		t.Errorf("daemon saw:\n%s", got)
+	}
+}
+
+// A connection inherited across fork must be dropped without a byte sent.
+func TestClientDropsInheritedConnection(t *testing.T) {
+	d := startFakeDaemon(t, false)
+	c := testClient()
+	defer c.CloseIdle()
+	mustOpen(t, c, d.uri)
+	c.mu.Lock()
+	for _, list := range c.idle {
+		for _, cn := range list {
+			cn.pid = -1 // as seen from a forked child
+		}
+	}
+	c.mu.Unlock()
+	mustOpen(t, c, d.uri)
+	got := d.lines(t)
+	want := []string{
+		"conn 0 prog 20008086 proc 66 serial 0",
+		"conn 0 prog 20008086 proc 1 serial 1",
+		"conn 0 prog 68000 proc 1 serial 2",
+		"conn 0 closed",
+		"conn 1 prog 20008086 proc 66 serial 0",
+		"conn 1 prog 20008086 proc 1 serial 1",
+		"conn 1 prog 68000 proc 1 serial 2",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("daemon saw:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+func TestClientConcurrent(t *testing.T) {
+	d := startFakeDaemon(t, false)
+	c := testClient()
+	before := openFDs(t)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				fds, err := c.OpenNamespace(&Request{URI: d.uri, Name: "t1", UUID: t1UUID})
+				if err != nil || len(fds) != 2 {
+					t.Errorf("call: %v %v", fds, err)
+				}
+				closeAll(fds)
+			}
+		}()
+	}
+	wg.Wait()
+	c.CloseIdle()
+	if after := openFDs(t); after != before {
+		t.Errorf("fds open before %d, after %d", before, after)
+	}
+}
+
+// In the daemon, the peer of the socket is ourselves: nothing may be sent,
+// and the request is served in the host.
+func TestClientDetectsSelfAsPeer(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "sock")
+	lfd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	defer unix.Close(lfd)
+	if err := unix.Bind(lfd, &unix.SockaddrUnix{Name: sock}); err != nil {
+		t.Fatal(err)
+	}
+	unix.Listen(lfd, 4)
+	served := false
+	c := testClient()
+	c.InHost = func(*Request) ([]int, error) { served = true; return nil, nil }
+	if _, err := c.OpenNamespace(&Request{URI: "lxc:///system?socket=" + sock}); err != nil || !served {
+		t.Fatalf("err %v served %v", err, served)
+	}
+	afd, _, err := unix.Accept(lfd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(afd)
+	var b [1]byte
+	if n, _ := unix.Read(afd, b[:]); n != 0 {
+		t.Error("bytes were sent to ourselves")
+	}
+}
+
+func TestClientErrorsWithoutNetwork(t *testing.T) {
+	c := testClient()
+	tests := []struct {
+		req             Request
+		code, domain    int
+		msg, str1, str2 string
+		int1, int2      int
+	}{
+		{Request{URI: "lxc:///system", ReadOnly: true}, 29, 0,
+			"operation forbidden: read only access prevents virDomainLxcOpenNamespace",
+			"operation forbidden: %s", "read only access prevents virDomainLxcOpenNamespace", -1, -1},
+		{Request{URI: "lxc+ssh://host/system"}, 1, 7,
+			"internal error: Receiving file descriptors is not supported on this socket",
+			"internal error: %s", "Receiving file descriptors is not supported on this socket", -1, -1},
+		{Request{URI: "lxc+tcp://host/system"}, 1, 7,
+			"internal error: Receiving file descriptors is not supported on this socket",
+			"internal error: %s", "Receiving file descriptors is not supported on this socket", -1, -1},
+		{Request{URI: "lxc:///system?socket=/nonexistent"}, 38, 7,
+			"Failed to connect socket to '/nonexistent': No such file or directory",
+			"%s", "Failed to connect socket to '/nonexistent': No such file or directory", 2, -1},
+		{Request{URI: "lxc:///system?socket=/etc/passwd"}, 38, 7,
+			"Failed to connect socket to '/etc/passwd': Connection refused",
+			"%s", "Failed to connect socket to '/etc/passwd': Connection refused", 111, -1},
+		{Request{URI: "lxc:///system?socket="}, 38, 7,
+			"Failed to connect socket to '': Connection refused",
+			"%s", "Failed to connect socket to '': Connection refused", 111, -1},
+	}
+	for _, tc := range tests {
+		_, err := c.OpenNamespace(&tc.req)
+		var le *Error
+		if !errors.As(err, &le) {
+			t.Errorf("%+v: %v", tc.req, err)
+			continue
+		}
+		want := Error{Code: tc.code, Domain: tc.domain, Level: 2, Message: tc.msg, Str1: sp(tc.str1), Str2: sp(tc.str2), Int1: tc.int1, Int2: tc.int2}
+		if le.Code != want.Code || le.Domain != want.Domain || le.Message != want.Message || *le.Str1 != *want.Str1 ||
+			*le.Str2 != *want.Str2 || le.Str3 != nil || le.Int1 != want.Int1 || le.Int2 != want.Int2 {
+			t.Errorf("%s: got %+v (%q %q)", tc.req.URI, le, *le.Str1, *le.Str2)
+		}
+	}
+}
