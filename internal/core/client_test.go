@@ -247,6 +247,10 @@ func TestClientDetectsSelfAsPeer(t *testing.T) {
 
 func TestClientErrorsWithoutNetwork(t *testing.T) {
 	c := testClient()
+	// A file that is not a socket: connect() says ECONNREFUSED, as for
+	// libvirt with ?socket=/etc/passwd (as root; others get EACCES there).
+	notSock := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notSock, nil, 0o600)
 	tests := []struct {
 		req             Request
 		code, domain    int
@@ -265,9 +269,9 @@ func TestClientErrorsWithoutNetwork(t *testing.T) {
 		{Request{URI: "lxc:///system?socket=/nonexistent"}, 38, 7,
 			"Failed to connect socket to '/nonexistent': No such file or directory",
 			"%s", "Failed to connect socket to '/nonexistent': No such file or directory", 2, -1},
-		{Request{URI: "lxc:///system?socket=/etc/passwd"}, 38, 7,
-			"Failed to connect socket to '/etc/passwd': Connection refused",
-			"%s", "Failed to connect socket to '/etc/passwd': Connection refused", 111, -1},
+		{Request{URI: "lxc:///system?socket=" + notSock}, 38, 7,
+			"Failed to connect socket to '" + notSock + "': Connection refused",
+			"%s", "Failed to connect socket to '" + notSock + "': Connection refused", 111, -1},
 		{Request{URI: "lxc:///system?socket="}, 38, 7,
 			"Failed to connect socket to '': Connection refused",
 			"%s", "Failed to connect socket to '': Connection refused", 111, -1},

@@ -94,8 +94,9 @@ func openFDs(t *testing.T) int {
 
 func nsReq() *Request { return &Request{Name: "t1", UUID: t1UUID, ID: 2741} }
 
-// run starts the peer script and waits for it when the test ends.
-func run(t *testing.T, script func()) {
+// run starts the peer script and waits for it when the test ends. The
+// returned channel closes when the script is done.
+func run(t *testing.T, script func()) <-chan struct{} {
 	done := make(chan struct{})
 	go func() { defer close(done); script() }()
 	t.Cleanup(func() {
@@ -105,6 +106,7 @@ func run(t *testing.T, script func()) {
 			t.Error("peer script did not finish")
 		}
 	})
+	return done
 }
 
 func TestHappyPathWithPing(t *testing.T) {
@@ -299,7 +301,7 @@ func TestEndlessPings(t *testing.T) {
 	c, peer := newPair(t)
 	stop := make(chan struct{})
 	pongs := 0
-	run(t, func() {
+	done := run(t, func() {
 		peerRead(peer)
 		for {
 			select {
@@ -323,7 +325,8 @@ func TestEndlessPings(t *testing.T) {
 	if le := c.toLibvirtError(err); le.Code != ErrTimeout {
 		t.Errorf("got %+v", le)
 	}
-	time.Sleep(20 * time.Millisecond)
+	c.close() // unblocks the peer's pending read
+	<-done
 	if pongs == 0 {
 		t.Error("no PONG was sent")
 	}
@@ -364,7 +367,7 @@ func TestHandshakeAuth(t *testing.T) {
 		c, peer := newPair(t)
 		var procs []int32
 		var flags uint32
-		run(t, func() {
+		done := run(t, func() {
 			h, _, _ := peerRead(peer)
 			procs = append(procs, h.Proc)
 			peerWrite(t, peer, authList(authPolkit))
@@ -383,7 +386,7 @@ func TestHandshakeAuth(t *testing.T) {
 		if err := c.handshake("lxc:///system", true, time.Now().Add(5*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		<-done
 		if len(procs) != 3 || procs[0] != 66 || procs[1] != 70 || procs[2] != 1 || flags != 1 {
 			t.Errorf("procs %v flags %d", procs, flags)
 		}

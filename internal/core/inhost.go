@@ -189,7 +189,7 @@ func formatUUID(u [16]byte) string {
 // driver: the daemon would check domain:open_namespace for the client, and
 // from inside the library we do not know who the client is.
 func checkNoAccessDriver() error {
-	path := daemonConfigPath()
+	path := daemonConfig()
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return nil
@@ -204,6 +204,9 @@ func checkNoAccessDriver() error {
 	}
 	return nil
 }
+
+// daemonConfig is daemonConfigPath; tests replace it.
+var daemonConfig = daemonConfigPath
 
 // daemonConfigPath is the config file this daemon process reads: the one
 // given with -f/--config, else the default for its program name.

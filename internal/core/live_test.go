@@ -69,15 +69,6 @@ func (d liveDomain) req() *Request {
 	return &Request{URI: liveURI, Name: d.Name, UUID: d.UUID, ID: d.ID}
 }
 
-// nsInode is the "type:[inode]" identity of a namespace fd.
-func nsInode(t testing.TB, path string) string {
-	s, err := os.Readlink(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func initPidOf(t testing.TB, name string) int {
 	data, err := os.ReadFile("/run/libvirt/lxc/" + name + ".xml")
 	if err != nil {

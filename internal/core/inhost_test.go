@@ -1,0 +1,147 @@
+package core
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeState points the in-host path at temporary state and config dirs.
+func fakeState(t *testing.T, daemonConf string) (state, config string) {
+	state, config = t.TempDir(), t.TempDir()
+	oldS, oldC, oldD := lxcStateDir, lxcConfigDir, daemonConfig
+	lxcStateDir, lxcConfigDir = state, config
+	confPath := filepath.Join(t.TempDir(), "libvirtd.conf")
+	if daemonConf != "" {
+		os.WriteFile(confPath, []byte(daemonConf), 0o600)
+	}
+	daemonConfig = func() string { return confPath }
+	t.Cleanup(func() { lxcStateDir, lxcConfigDir, daemonConfig = oldS, oldC, oldD })
+	return state, config
+}
+
+const uuidText = "05079f07-3513-4842-ae92-9972493621b1"
+
+var uuidBytes = [16]byte{0x05, 0x07, 0x9f, 0x07, 0x35, 0x13, 0x48, 0x42, 0xae, 0x92, 0x99, 0x72, 0x49, 0x36, 0x21, 0xb1}
+
+func statusXML(initPid string) string {
+	s := "<domstatus state='running' reason='booted' pid='1'>\n"
+	if initPid != "" {
+		s += "  <init pid='" + initPid + "'/>\n"
+	}
+	return s + "  <domain type='lxc' id='1'>\n    <name>t1</name>\n    <uuid>" + uuidText + "</uuid>\n" +
+		"    <os><init>/bin/sh</init></os>\n  </domain>\n</domstatus>\n"
+}
+
+func TestInHost(t *testing.T) {
+	self := strconv.Itoa(os.Getpid())
+	req := func(name string, flags uint32) *Request {
+		return &Request{Name: name, UUID: uuidBytes, ID: 1, Flags: flags}
+	}
+	t.Run("running", func(t *testing.T) {
+		state, _ := fakeState(t, "")
+		// Named differently from the request: the lookup is by UUID.
+		os.WriteFile(filepath.Join(state, "other.xml"), []byte(statusXML(self)), 0o600)
+		fds, err := OpenInHost(req("t1", 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeAll(fds)
+		var got, want []string
+		for i, fd := range fds {
+			got = append(got, nsInode(t, "/proc/self/fd/"+strconv.Itoa(fd)))
+			want = append(want, nsInode(t, "/proc/self/ns/"+nsNames[i]))
+		}
+		if len(fds) != 6 || !cmp.Equal(got, want) {
+			t.Errorf("got %v want %v", got, want)
+		}
+	})
+	tests := []struct {
+		name, status, config, daemonConf string
+		flags                            uint32
+		want                             *Error
+	}{
+		{"flags", statusXML(self), "", "", 1, &Error{Code: 8, Domain: 17, Level: 2,
+			Message: "unsupported flags (0x1) in function lxcDomainLxcOpenNamespace",
+			Str1:    sp("lxcDomainLxcOpenNamespace"), Str2: sp("flags")}},
+		{"inactive", "", "<domain><uuid>" + uuidText + "</uuid></domain>", "", 0, &Error{Code: 55, Domain: 20, Level: 2,
+			Message: "Requested operation is not valid: domain is not running",
+			Str1:    sp("Requested operation is not valid: %s"), Str2: sp("domain is not running"), Int1: -1, Int2: -1}},
+		{"unknown", "", "", "", 0, &Error{Code: 42, Domain: 17, Level: 2,
+			Message: "Domain not found: no domain with matching uuid '" + uuidText + "' (t1)",
+			Str1:    sp("Domain not found: %s"), Str2: sp("no domain with matching uuid '" + uuidText + "' (t1)"), Int1: -1, Int2: -1}},
+		{"no init pid", statusXML(""), "", "", 0, &Error{Code: 55, Domain: 17, Level: 2,
+			Message: "Requested operation is not valid: Init pid is not yet available",
+			Str1:    sp("Requested operation is not valid: %s"), Str2: sp("Init pid is not yet available"), Int1: -1, Int2: -1}},
+		{"access driver", statusXML(self), "", "access_drivers = [ \"polkit\" ]\n", 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			state, config := fakeState(t, tc.daemonConf)
+			if tc.status != "" {
+				os.WriteFile(filepath.Join(state, "t1.xml"), []byte(tc.status), 0o600)
+			}
+			if tc.config != "" {
+				os.WriteFile(filepath.Join(config, "t1.xml"), []byte(tc.config), 0o600)
+			}
+			fds, err := OpenInHost(req("t1", tc.flags))
+			closeAll(fds)
+			le, ok := err.(*Error)
+			if !ok {
+				t.Fatalf("got %v", err)
+			}
+			if tc.want == nil {
+				if le.Code != ErrAccessDenied || le.Domain != FromAccess {
+					t.Errorf("got %+v", le)
+				}
+				return
+			}
+			if diff := cmp.Diff(tc.want, le); diff != "" {
+				t.Errorf("-want +got\n%s", diff)
+			}
+		})
+	}
+	t.Run("commented access driver", func(t *testing.T) {
+		state, _ := fakeState(t, "#access_drivers = [ \"polkit\" ]\naccess_drivers = []\n")
+		os.WriteFile(filepath.Join(state, "t1.xml"), []byte(statusXML(self)), 0o600)
+		fds, err := OpenInHost(req("t1", 0))
+		closeAll(fds)
+		if err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestHoldsLock(t *testing.T) {
+	locks := "1: POSIX  ADVISORY  WRITE 2062 fe:00:746198 0 0\n2: FLOCK  ADVISORY  WRITE 99 fe:00:5 0 EOF\n"
+	if !holdsLock(locks, 2062, 746198) {
+		t.Error("lock not found")
+	}
+	if holdsLock(locks, 2062, 74619) || holdsLock(locks, 99, 5) || holdsLock(locks, 1, 746198) {
+		t.Error("false positive")
+	}
+}
+
+func TestInitPidAndUUID(t *testing.T) {
+	if got := initPid(statusXML("2300")); got != 2300 {
+		t.Errorf("initPid %d", got)
+	}
+	if got := initPid(`<init pid="7"/>`); got != 7 {
+		t.Errorf("double quotes: %d", got)
+	}
+	if got := formatUUID(uuidBytes); got != uuidText {
+		t.Errorf("uuid %s", got)
+	}
+}
+
+// nsInode is the "type:[inode]" identity of a namespace fd.
+func nsInode(t testing.TB, path string) string {
+	s, err := os.Readlink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
