@@ -146,7 +146,7 @@ childExec(childSetup *cs)
     _exit(127);
 }
 
-/* One SEQPACKET message of exactly @len bytes (0 for EOF), taking every fd
+/* One SEQPACKET message of at most @len bytes (0 for EOF), taking every fd
  * it carries into @fds (up to @maxfds; *nfds set). Returns the byte count,
  * -1 on error (errno set; no fd left open), -2 on timeout. */
 static ssize_t
@@ -184,8 +184,10 @@ recvMessage(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds,
         if (r >= 0 || errno != EINTR)
             break;
     }
+    /* A peer that exits with our request unread resets the connection:
+     * for us that is EOF, whose cause the exit status tells. */
     if (r < 0)
-        return -1;
+        return errno == ECONNRESET ? 0 : -1;
     for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
         int n, *p;
         if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)

@@ -40,10 +40,19 @@ extern "C" {
  * The connection used is the library's own to the same daemon (same socket
  * selection as libvirt's client), kept open for the next call.
  *
- * Differs: in a process that forked after a previous call, the call fails
- * with VIR_ERR_OPERATION_INVALID instead of using state inherited from the
- * parent (the Go runtime that serves it does not survive fork()); call it
- * before fork() or in a freshly exec'ed program.
+ * A single-threaded caller stays single-threaded, as with libvirt's library,
+ * so it can still enter the container's user namespace afterwards (what
+ * virt-login-shell's helper does): its call, like a call in a child forked
+ * after a previous call (where the inherited Go runtime is dead), is served
+ * by a short-lived helper program, libvirt-lxc-open, installed beside the
+ * library's private core, over a connection of its own.
+ *
+ * Differs: such a call costs a few milliseconds (a process and a connection
+ * each time), and the helper's own failures (missing, killed, no answer
+ * within 60 s) are VIR_ERR_INTERNAL_ERROR. If the helper is not installed, a
+ * single-threaded caller loads the core in-process instead (and becomes
+ * multi-threaded), and a child forked after a previous call fails with
+ * VIR_ERR_OPERATION_INVALID.
  *
  * Returns the number of fds in *@fdlist, or -1 on error.
  */
