@@ -6,6 +6,12 @@
 #   lxcgo-off     defined, never started
 # What this script starts is recorded under $STATE so that down.sh stops only
 # that. Safe to run concurrently (flock). Needs root.
+#
+# LXCGO_DAEMON_LIBRARY_PATH=DIR makes the daemon run with that
+# LD_LIBRARY_PATH (so libvirtd loads our libvirt-lxc.so.0 from DIR); the
+# test bed's own daemon is restarted to match, and LXCGO_DAEMON_LIBRARY_PATH=
+# (empty) restarts it with the system library. The domains keep running
+# across the restart. A daemon the test bed did not start is never touched.
 set -euo pipefail
 
 STATE=/run/lxcgo-testbed
@@ -49,10 +55,11 @@ start_daemon() {
     # /sys/fs/cgroup/unified: with it, containers fail to start ("Unable to
     # create directory /sys/fs/cgroup/unified") on these hybrid hosts.
     log "starting a private libvirtd"
-    setsid unshare -m --propagation private /bin/sh -c '
+    setsid env ${LXCGO_DAEMON_LIBRARY_PATH:+LD_LIBRARY_PATH=$LXCGO_DAEMON_LIBRARY_PATH} \
+        unshare -m --propagation private /bin/sh -c '
         if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
         exec /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid
-    ' </dev/null >>/var/log/libvirt/lxcgo-libvirtd.log 2>&1 &
+    ' </dev/null >>/var/log/libvirt/lxcgo-libvirtd.log 2>&1 9>&- &
     for _ in $(seq 100); do
         daemon_answers && { echo "$!" >"$STATE/daemon"; return; }
         sleep 0.2
@@ -100,7 +107,32 @@ ensure_domain() {
     fi
 }
 
+our_daemon_pid() {
+    local pid
+    pid=$(cat /run/libvirt/lxcgo-libvirtd.pid 2>/dev/null) || return 1
+    [ -f "$STATE/daemon" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# Restart our daemon when it runs with another library path than asked for.
+match_daemon_library() {
+    local pid want have
+    [ "${LXCGO_DAEMON_LIBRARY_PATH+set}" = set ] || return 0
+    want=$LXCGO_DAEMON_LIBRARY_PATH
+    if ! pid=$(our_daemon_pid); then
+        daemon_answers || return 0
+        log "LXCGO_DAEMON_LIBRARY_PATH is set but the running libvirtd was not started by the test bed"
+        exit 1
+    fi
+    have=$(tr '\0' '\n' </proc/"$pid"/environ | sed -n 's/^LD_LIBRARY_PATH=//p')
+    [ "$have" = "$want" ] && return 0
+    log "restarting libvirtd (pid $pid) with LD_LIBRARY_PATH='$want'"
+    kill "$pid"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    start_daemon
+}
+
 install_packages
+match_daemon_library
 daemon_answers || start_daemon
 for d in $DOMAINS; do ensure_domain "$d"; done
 log "ready: $(virsh -q -c "$URI" list --all | awk '/lxcgo-/ {printf "%s(%s) ", $2, $1}')"
