@@ -1,0 +1,156 @@
+/*
+ * common.h: helpers shared by the benchmark hosts in bench/.
+ *
+ * Every host prints "library <path>": the file that really provides
+ * virDomainLxcOpenNamespace in this process, so that run.sh can reject a run
+ * in which LD_LIBRARY_PATH did not select the library it meant to measure.
+ * Results are printed as "<key> <value>" lines that run.sh collects.
+ */
+#ifndef BENCH_COMMON_H
+#define BENCH_COMMON_H
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/libvirt-lxc.h>
+#include <libvirt/virterror.h>
+
+static inline uint64_t
+bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Prints the resolved path of the object that defines @fn. The hosts are
+ * built as PIE, so a function's address is the library's own definition and
+ * not a PLT stub in the executable. realpath() removes the /lib vs /usr/lib
+ * and symlink differences, so run.sh can compare paths exactly. */
+static inline int
+bench_print_library(const char *what, void *fn)
+{
+    Dl_info info;
+    char real[PATH_MAX];
+
+    if (!dladdr(fn, &info) || !info.dli_fname) {
+        printf("library unknown\n");
+        return -1;
+    }
+    if (!realpath(info.dli_fname, real))
+        snprintf(real, sizeof(real), "%s", info.dli_fname);
+    printf("%s %s\n", what, real);
+    fflush(stdout);
+    return 0;
+}
+
+/* Threads of this process, from /proc/self/status. */
+static inline int
+bench_threads(void)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = fopen("/proc/self/status", "re");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+/* An idle thread, started before measuring so that the host is
+ * multi-threaded like virsh (which runs libvirt's event loop in a second
+ * thread). It blocks on a pipe until the host closes the write end. */
+typedef struct {
+    pthread_t tid;
+    int pipefd[2];
+} bench_idle_thread;
+
+static void *
+bench_idle_main(void *opaque)
+{
+    bench_idle_thread *t = opaque;
+    char c;
+
+    while (read(t->pipefd[0], &c, 1) > 0)
+        ;
+    return NULL;
+}
+
+static inline int
+bench_idle_start(bench_idle_thread *t)
+{
+    if (pipe(t->pipefd) < 0)
+        return -1;
+    if (pthread_create(&t->tid, NULL, bench_idle_main, t) != 0)
+        return -1;
+    return 0;
+}
+
+static inline void
+bench_idle_stop(bench_idle_thread *t)
+{
+    close(t->pipefd[1]);
+    pthread_join(t->tid, NULL);
+    close(t->pipefd[0]);
+}
+
+/* Opens @uri read-write and looks up @name; exits on failure, since a
+ * benchmark without its domain measures nothing. */
+static inline virDomainPtr
+bench_domain(const char *uri, const char *name, virConnectPtr *connp)
+{
+    virConnectPtr conn = virConnectOpen(uri);
+    virDomainPtr dom;
+
+    if (!conn) {
+        fprintf(stderr, "cannot open %s: %s\n", uri, virGetLastErrorMessage());
+        exit(2);
+    }
+    if (!(dom = virDomainLookupByName(conn, name))) {
+        fprintf(stderr, "no domain %s: %s\n", name, virGetLastErrorMessage());
+        exit(2);
+    }
+    *connp = conn;
+    return dom;
+}
+
+/* One OpenNamespace call whose result is discarded the way a careful
+ * caller would: every fd closed and the array freed. */
+static inline int
+bench_open_once(virDomainPtr dom)
+{
+    int *fds = NULL;
+    int n = virDomainLxcOpenNamespace(dom, &fds, 0);
+    int i;
+
+    if (n < 0) {
+        fprintf(stderr, "virDomainLxcOpenNamespace: %s\n",
+                virGetLastErrorMessage());
+        exit(3);
+    }
+    for (i = 0; i < n; i++)
+        close(fds[i]);
+    free(fds);
+    return n;
+}
+
+static inline int
+bench_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+#endif

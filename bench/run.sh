@@ -1,0 +1,258 @@
+#!/bin/bash
+# bench/run.sh: the project's benchmarks, ours against the system
+# libvirt-lxc.so.0, in one run. Not part of the test suite.
+#
+#   bash bench/run.sh            # about 3-5 minutes on 2 cores
+#
+# Builds the project, brings up the live test bed, compiles the C hosts in
+# bench/ against the system headers and library (-lvirt-lxc, no rpath), then
+# runs every measurement alternately with our library (LD_LIBRARY_PATH=build)
+# and the system one (no LD_LIBRARY_PATH). Each host prints the file that
+# really provides virDomainLxcOpenNamespace (dladdr); a run that loaded the
+# wrong library aborts the whole benchmark. Raw results go to
+# build/bench/results.tsv, the explanations (strace, perf, loader
+# statistics) beside it, and report.py writes the tables into the generated
+# block of docs/PERFORMANCE.md.
+#
+# Scale with BENCH_SCALE=2 (twice the rounds) or BENCH_SCALE=0.5 for a quick
+# look; the documented figures come from the default.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../scripts/env.sh
+source "$HERE/../scripts/env.sh"
+
+URI=lxc:///system
+DOM=lxcgo-plain
+OUT="$BUILD/bench"
+BIN="$OUT/bin"
+RES="$OUT/results.tsv"
+SYS_DIR=/usr/lib/x86_64-linux-gnu
+SCALE="${BENCH_SCALE:-1}"
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: ABORT: $*" >&2; exit 1; }
+scaled() { python3 -c "import math,sys; print(max(1, math.ceil($1 * float(sys.argv[1]))))" "$SCALE"; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (live daemon, setns, cgroups)"
+
+# --- build -----------------------------------------------------------------
+say "test bed"
+bash "$ROOT/tests/testbed/up.sh"
+say "building the project"
+build_project >"$OUT.build.log" 2>&1 || { tail -30 "$OUT.build.log" >&2; die "build failed"; }
+[ -e "$BUILD/libvirt-lxc.so.0" ] || die "$BUILD/libvirt-lxc.so.0 was not built"
+[ -e "$BUILD/libvirt-lxc-core.so" ] || die "$BUILD/libvirt-lxc-core.so was not built"
+
+rm -rf "$OUT"
+mkdir -p "$BIN"
+mv "$OUT.build.log" "$OUT/build.log"
+
+OURS_LIB="$(realpath "$BUILD/libvirt-lxc.so.0")"
+SYS_LIB="$(realpath "$SYS_DIR/libvirt-lxc.so.0")"
+[ "$OURS_LIB" != "$SYS_LIB" ] || die "build/libvirt-lxc.so.0 is the system library"
+
+# PIE so that dladdr() of a function address names the library, not a PLT
+# stub; no rpath, so only LD_LIBRARY_PATH decides which library loads.
+CFLAGS=(-D_GNU_SOURCE -std=gnu11 -Wall -Wextra -Werror -O2 -fPIE -pie)
+cc_host() { # output source libs...
+    local out=$1 src=$2; shift 2
+    gcc "${CFLAGS[@]}" -o "$BIN/$out" "$HERE/$src" "$@"
+}
+say "compiling hosts"
+cc_host spawn spawn.c
+cc_host open_warm open_warm.c -lvirt-lxc -lvirt -lpthread
+cc_host open_first open_first.c -lvirt-lxc -lvirt -lpthread
+cc_host enter enter.c -lvirt-lxc -lvirt -lpthread
+cc_host dlopen_core dlopen_core.c -ldl
+# --no-as-needed keeps the NEEDED entries of libraries that are never called.
+cc_host load_lxc load_host.c -DWITH_LXC -Wl,--no-as-needed -lvirt-lxc -lvirt
+cc_host load_none load_host.c -Wl,--no-as-needed -lvirt
+for h in open_warm open_first enter load_lxc; do
+    readelf -d "$BIN/$h" | grep -q 'RUNPATH\|RPATH' && die "$h has an rpath"
+done
+
+DAEMON_PID="$(cat /run/libvirt/lxcgo-libvirtd.pid 2>/dev/null || pgrep -o -x libvirtd || true)"
+[ -n "$DAEMON_PID" ] && [ -d "/proc/$DAEMON_PID" ] || die "no libvirtd pid"
+
+# --- running one variant -----------------------------------------------------
+# with VARIANT CMD...: runs CMD with our library (ours) or the system one.
+with() {
+    local v=$1; shift
+    case $v in
+        ours) env LD_LIBRARY_PATH="$BUILD" "$@" ;;
+        system) env -u LD_LIBRARY_PATH "$@" ;;
+        *) die "variant $v" ;;
+    esac
+}
+expected() { [ "$1" = ours ] && echo "$OURS_LIB" || echo "$SYS_LIB"; }
+
+# check VARIANT FILE: the host's "library" line must name the expected file.
+check() {
+    local got
+    got="$(awk '$1 == "library" {print $2; exit}' "$2")"
+    [ "$got" = "$(expected "$1")" ] ||
+        die "$1 run loaded '${got:-nothing}' instead of $(expected "$1") (see $2)"
+}
+
+# record FIGURE VARIANT FILE: append the "key value" lines of FILE.
+record() {
+    awk -v f="$1" -v v="$2" 'NF == 2 && $2 ~ /^-?[0-9.]+$/ {print f "\t" v "\t" $1 "\t" $2}' "$3" >>"$RES"
+}
+
+# Alternate ours and system, ABBA, so drift in the machine hits both alike.
+order() { (( $1 % 2 == 0 )) && echo "ours system" || echo "system ours"; }
+
+: >"$RES"
+T="$OUT/tmp.out"
+
+# --- 1. warm OpenNamespace -------------------------------------------------
+ROUNDS=$(scaled 6)
+say "1. warm OpenNamespace: $ROUNDS rounds x 10 batches x 100 calls per library"
+for r in $(seq "$ROUNDS"); do
+    for v in $(order "$r"); do
+        with "$v" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 200 >"$T"
+        check "$v" "$T"; record warm "$v" "$T"
+    done
+done
+
+# --- 2. first call in a new process ---------------------------------------------
+N=$(scaled 30)
+say "2. first OpenNamespace in a new process: $N processes per library and mode"
+for r in $(seq "$N"); do
+    for v in $(order "$r"); do
+        for mode in 1 0; do
+            with "$v" "$BIN/spawn" "$BIN/open_first" "$URI" "$DOM" "$mode" >"$T" 2>&1
+            check "$v" "$T"
+            record "first_t$mode" "$v" "$T"
+        done
+    done
+    with ours "$BIN/dlopen_core" "$BUILD/libvirt-lxc-core.so" >"$T"
+    record dlopen ours "$T"
+done
+
+# --- 3. virsh lxc-enter-namespace ----------------------------------------------
+# virsh cannot print which library it loaded, so before each timed run the
+# dynamic loader is asked, with the same environment, which file it resolves
+# (LD_TRACE_LOADED_OBJECTS, untimed); and once per library an strace of a
+# real run shows the file opened (and, for ours, the Go core loaded).
+virsh_lib() {
+    with "$1" env LD_TRACE_LOADED_OBJECTS=1 virsh |
+        awk '$1 == "libvirt-lxc.so.0" {print $3}' | xargs -r realpath
+}
+for v in ours system; do
+    [ "$(virsh_lib $v)" = "$(expected $v)" ] || die "virsh with $v resolves $(virsh_lib $v)"
+    with "$v" strace -f -e trace=openat -o "$OUT/virsh-openat-$v.txt" \
+        virsh -c "$URI" lxc-enter-namespace "$DOM" --noseclabel -- /bin/true
+done
+grep -q libvirt-lxc-core.so "$OUT/virsh-openat-ours.txt" || die "virsh with ours never loaded the Go core"
+N=$(scaled 30)
+say "3. virsh lxc-enter-namespace: $N runs per library (and virsh domid as a floor)"
+for r in $(seq "$N"); do
+    for v in $(order "$r"); do
+        [ "$(virsh_lib "$v")" = "$(expected "$v")" ] || die "virsh with $v resolves another library"
+        with "$v" "$BIN/spawn" virsh -c "$URI" lxc-enter-namespace "$DOM" --noseclabel -- /bin/true >"$T" 2>&1
+        grep -q '^spawn_status 0$' "$T" || { cat "$T" >&2; die "virsh failed"; }
+        record virsh "$v" "$T"
+        with "$v" "$BIN/spawn" virsh -c "$URI" domid "$DOM" >"$T" 2>&1
+        record virsh_domid "$v" "$T"
+    done
+done
+
+# --- 4. load cost ---------------------------------------------------------------
+N=$(scaled 60)
+say "4. load cost: $N runs of each host"
+for r in $(seq "$N"); do
+    for v in $(order "$r"); do
+        with "$v" "$BIN/spawn" "$BIN/load_lxc" >"$T" 2>&1
+        check "$v" "$T"; record load "$v" "$T"
+    done
+    "$BIN/spawn" "$BIN/load_none" >"$T" 2>&1
+    record load none "$T"
+done
+for v in ours system; do
+    with "$v" env LD_DEBUG=statistics "$BIN/load_lxc" >"$OUT/ld-statistics-$v.txt" 2>&1
+done
+env LD_DEBUG=statistics "$BIN/load_none" >"$OUT/ld-statistics-none.txt" 2>&1
+
+# --- 5. EnterNamespace, EnterCGroup ------------------------------------------
+N=$(scaled 10)
+say "5. EnterNamespace / EnterCGroup: $N processes x 300 calls per library"
+for r in $(seq "$N"); do
+    for v in $(order "$r"); do
+        with "$v" "$BIN/enter" "$URI" "$DOM" 300 >"$T"
+        check "$v" "$T"; record enter "$v" "$T"
+    done
+done
+
+# --- 6. sizes -------------------------------------------------------------------
+say "6. stripped sizes"
+stripped_size() {
+    strip --strip-all -o "$OUT/stripped.tmp" "$1"
+    stat -c %s "$OUT/stripped.tmp"
+    rm -f "$OUT/stripped.tmp"
+}
+{
+    printf 'size\tours\tlib_bytes\t%s\n' "$(stripped_size "$OURS_LIB")"
+    printf 'size\tours\tcore_bytes\t%s\n' "$(stripped_size "$BUILD/libvirt-lxc-core.so")"
+    printf 'size\tours\tlib_file_bytes\t%s\n' "$(stat -c %s "$OURS_LIB")"
+    printf 'size\tours\tcore_file_bytes\t%s\n' "$(stat -c %s "$BUILD/libvirt-lxc-core.so")"
+    printf 'size\tsystem\tlib_bytes\t%s\n' "$(stripped_size "$SYS_LIB")"
+    printf 'size\tsystem\tlib_file_bytes\t%s\n' "$(stat -c %s "$SYS_LIB")"
+} >>"$RES"
+
+# --- explanations: what dominates ------------------------------------------------
+say "explaining: strace -c and perf of the warm loop, strace -c of Enter*"
+for v in ours system; do
+    # 1 batch of 1000 calls after 1 warm-up call, no floor loop: nearly all
+    # syscalls counted are the 1000 calls'.
+    with "$v" strace -f -c -o "$OUT/strace-warm-$v.txt" \
+        "$BIN/open_warm" "$URI" "$DOM" 1 1 1000 "$DAEMON_PID" 0 >/dev/null
+    with "$v" strace -f -c -o "$OUT/strace-enter-$v.txt" \
+        "$BIN/enter" "$URI" "$DOM" 100 >/dev/null
+    # Where CPU goes on the whole machine (client, daemon, kernel) during a
+    # warm loop.
+    if command -v perf >/dev/null; then
+        with "$v" perf record -q -a -F 2000 -o "$OUT/perf-warm-$v.data" -- \
+            "$BIN/open_warm" "$URI" "$DOM" 200 5 200 "$DAEMON_PID" 0 >/dev/null 2>&1 || true
+        # Only the client and the daemon (its threads are named libvirtd
+        # and rpc-libvirtd): the machine may be running other work.
+        perf report -i "$OUT/perf-warm-$v.data" --no-children --sort comm,dso \
+            --comms open_warm,libvirtd,rpc-libvirtd --percentage relative \
+            --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | grep '%' | head -15 \
+            >"$OUT/perf-warm-$v.txt" || true
+        perf report -i "$OUT/perf-warm-$v.data" --no-children --sort comm,sym \
+            --comms open_warm,libvirtd,rpc-libvirtd --percentage relative \
+            --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' | head -25 \
+            >"$OUT/perf-warm-sym-$v.txt" || true
+        rm -f "$OUT/perf-warm-$v.data"
+    fi
+done
+
+# --- optional Go benchmark ----------------------------------------------------------
+if grep -qs 'func BenchmarkOpenNamespaceWarm' "$ROOT"/internal/core/*_test.go; then
+    say "Go benchmark BenchmarkOpenNamespaceWarm"
+    (cd "$ROOT" && LXCGO_BUILDDIR="$BUILD" go test -tags live -run '^$' \
+        -bench OpenNamespaceWarm -benchtime 2000x -count 5 ./internal/core) \
+        >"$OUT/go-bench.txt" 2>&1 || say "Go benchmark failed (see $OUT/go-bench.txt)"
+    awk '/^BenchmarkOpenNamespaceWarm/ {print "gobench\tours\tns_per_op\t" $3}' \
+        "$OUT/go-bench.txt" >>"$RES"
+fi
+
+rm -f "$T"
+{
+    echo "nproc $(nproc)"
+    echo "kernel $(uname -r)"
+    echo "cpu $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+    echo "libvirt $(dpkg-query -W -f='${Version}' libvirt0 2>/dev/null)"
+    echo "go $(go version | awk '{print $3}')"
+    echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- capi internal cmd 2>/dev/null || echo '+dirty')"
+    echo "date $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "scale $SCALE"
+    # libvirtd may itself load a libvirt-lxc.so.0 (the test bed can run it
+    # with ours); the daemon side is shared by both variants, but say which.
+    echo "daemon_ld_library_path $(tr '\0' '\n' <"/proc/$DAEMON_PID/environ" 2>/dev/null | sed -n 's/^LD_LIBRARY_PATH=//p')"
+} >"$OUT/machine.txt"
+
+say "report"
+python3 "$HERE/report.py" "$OUT" "$ROOT/docs/PERFORMANCE.md"
