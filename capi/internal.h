@@ -1,0 +1,97 @@
+/*
+ * internal.h: libvirt glue shared by every function of libvirt-lxc.so.0.
+ *
+ * libvirt.so.0 has no public way to set its last error, to validate a
+ * virDomainPtr or to read a connection's read-only flag. The functions here
+ * reach libvirt's private helpers by name at run time (never by version
+ * node, which changes with every libvirt release) and fall back to public
+ * calls when a name is missing, so the library runs with any libvirt.so.0.
+ *
+ * Every report below fills virGetLastError() field for field as libvirt's own
+ * libvirt-lxc.so.0 does for the same condition. Reports only set the error;
+ * the public entry point calls lxcDispatch() once before returning -1.
+ *
+ * Post-fork safe: symbol resolution happens once (pthread_once, also run
+ * from a constructor at load time); nothing else takes a lock of ours.
+ */
+#ifndef LXC_INTERNAL_H
+#define LXC_INTERNAL_H
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#if defined(__GNUC__)
+# define LXC_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+# define LXC_PRINTF(a, b)
+#endif
+
+/* Reset libvirt's last error (public virResetLastError). The first call
+ * also runs virInitialize(): libvirt's last-error slot does not exist
+ * before it, and libvirt's own library crashes when called that early. */
+void lxcResetError(void);
+
+/* Set libvirt's thread-local last error to exactly these fields; @message is
+ * the final text. Level is a virErrorLevel. conn/dom/net stay NULL, as in
+ * every error libvirt itself raises. */
+void lxcRaise(int domain, int code, int level,
+              const char *str1, const char *str2, const char *str3,
+              int int1, int int2, const char *message);
+
+/* NULL argument: 8/0 "<argname> in <funcname> must not be NULL",
+ * str1 funcname, str2 argname, ints 0/0. */
+void lxcReportInvalidArg(const char *funcname, const char *argname);
+
+/* Other invalid-argument reports (same str/int convention as above, free
+ * message text without the "invalid argument: " prefix), e.g. 8/0 "Expected
+ * at least one file descriptor" with str1 "virProcessSetNamespaces". */
+void lxcReportInvalidArgMsg(const char *funcname, const char *argname,
+                            const char *fmt, ...) LXC_PRINTF(3, 4);
+
+/* flags != 0: 8/0 "unsupported flags (0x<flags>) in function <funcname>",
+ * str1 funcname, str2 "flags", ints 0/0. */
+void lxcReportUnsupportedFlags(const char *funcname, unsigned int flags);
+
+/* 38/0 "<text>: <strerror(errnum)>", str1 "%s", str2 the full message,
+ * int1 errnum, int2 -1. */
+void lxcReportSystemError(int errnum, const char *fmt, ...) LXC_PRINTF(2, 3);
+
+/* The same, from error domain @domain (e.g. VIR_FROM_CGROUP). */
+void lxcReportSystemErrorFrom(int domain, int errnum, const char *fmt, ...)
+    LXC_PRINTF(3, 4);
+
+/* An ordinary report of @code from error domain @domain:
+ * message "<code's text>: <detail>", str1 the code's format ("argument
+ * unsupported: %s", ...), str2 the detail, ints -1/-1. Codes whose format
+ * is a bare "%s" (SYSTEM_ERROR, RPC) give message = detail. */
+void lxcReportError(int domain, int code, const char *fmt, ...) LXC_PRINTF(3, 4);
+
+/* 7/6 "invalid domain pointer in <funcname>", str1 "invalid domain pointer
+ * in %s", str2 funcname, ints -1/-1. */
+void lxcReportInvalidDomain(const char *funcname);
+
+/* 29/0 "operation forbidden: read only access prevents <funcname>". */
+void lxcReportReadOnly(const char *funcname);
+
+/* virDispatchError(conn): copies the last error into @conn (when non-NULL)
+ * and calls the connection's handler, else the global one, else libvirt's
+ * default stderr printer. Generic "cause is unknown" error if none is set. */
+void lxcDispatch(virConnectPtr conn);
+
+/* 0 if @dom is a valid virDomainPtr (and its connection a valid
+ * virConnectPtr). Otherwise reports lxcReportInvalidDomain(funcname) and
+ * returns -1; the caller dispatches with NULL, as libvirt does. */
+int lxcCheckDomain(virDomainPtr dom, const char *funcname);
+
+/* @dom's connection, for lxcDispatch(); NULL when @dom is NULL or not a
+ * valid domain. Reports nothing, but resets the last error: call it before
+ * reporting. */
+virConnectPtr lxcDomainConn(virDomainPtr dom);
+
+/* Whether @dom's connection is read-only: 1 yes, 0 no, -1 unknown.
+ * Leaves no error set and calls no error handler when it can read the flag
+ * directly (see virt.c); its public-API fallback probe, used only with an
+ * unrecognised libvirt.so, does make libvirt dispatch one error. */
+int lxcConnIsReadOnly(virDomainPtr dom);
+
+#endif /* LXC_INTERNAL_H */
