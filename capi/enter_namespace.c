@@ -1,0 +1,263 @@
+/*
+ * enter_namespace.c: virDomainLxcEnterNamespace, joining a container's
+ * namespaces from fds (usually from virDomainLxcOpenNamespace).
+ *
+ * No daemon call, no lock: callers run it in a child after fork().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt-lxc.h>
+#include "internal.h"
+
+#ifndef NS_GET_NSTYPE
+# define NS_GET_NSTYPE _IO(0xb7, 0x3)   /* linux/nsfs.h, Linux 4.11 */
+#endif
+#ifndef NSFS_MAGIC
+# define NSFS_MAGIC 0x6e736673
+#endif
+#ifndef CLONE_NEWCGROUP
+# define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+# define CLONE_NEWTIME 0x00000080
+#endif
+
+/* The namespaces libvirt hands out and collects, in its order. */
+static const char *const lxcNsNames[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
+
+static const struct {
+    int type;
+    const char *name;
+} lxcNsTypes[] = {
+    { CLONE_NEWUSER, "user" }, { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" },
+    { CLONE_NEWNET, "net" }, { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mnt" },
+    { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" },
+};
+
+/* fds of the namespaces of the process (main thread: /proc/<getpid()>, as
+ * libvirt), not close-on-exec, skipping any that cannot be opened. */
+static int
+lxcGetNamespaces(unsigned int *nfds, int **fds)
+{
+    char path[64];
+    size_t i;
+    int *list;
+    unsigned int n = 0;
+
+    *nfds = 0;
+    *fds = NULL;
+    if (!(list = malloc(sizeof(lxcNsNames) / sizeof(lxcNsNames[0]) * sizeof(int)))) {
+        lxcReportSystemError(ENOMEM, "%s",
+                             "Unable to allocate the list of current namespaces");
+        return -1;
+    }
+    for (i = 0; i < sizeof(lxcNsNames) / sizeof(lxcNsNames[0]); i++) {
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%lld/ns/%s",
+                 (long long)getpid(), lxcNsNames[i]);
+        if ((fd = open(path, O_RDONLY)) >= 0)
+            list[n++] = fd;
+    }
+    if (n == 0) {
+        free(list);
+        list = NULL;
+    }
+    *nfds = n;
+    *fds = list;
+    return 0;
+}
+
+static const char *
+lxcNsTypeName(int type)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(lxcNsTypes) / sizeof(lxcNsTypes[0]); i++) {
+        if (lxcNsTypes[i].type == type)
+            return lxcNsTypes[i].name;
+    }
+    return NULL;
+}
+
+/* Whether the calling thread is already in the namespace @st names, of type
+ * @name, or (@name NULL, type unknown) of any type. */
+static int
+lxcInNamespace(const struct stat *st, const char *name)
+{
+    char path[64];
+    struct stat cur;
+    size_t i;
+
+    for (i = 0; i < sizeof(lxcNsTypes) / sizeof(lxcNsTypes[0]); i++) {
+        if (name && strcmp(name, lxcNsTypes[i].name) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/thread-self/ns/%s", lxcNsTypes[i].name);
+        if (stat(path, &cur) == 0 &&
+            cur.st_dev == st->st_dev && cur.st_ino == st->st_ino)
+            return 1;
+    }
+    return 0;
+}
+
+/* Number of threads of the process, 0 if unknown. */
+static long
+lxcThreadCount(void)
+{
+    char buf[4096];
+    ssize_t n;
+    char *p;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    if (!(p = strstr(buf, "\nThreads:")))
+        return 0;
+    return strtol(p + strlen("\nThreads:"), NULL, 10);
+}
+
+/*
+ * setns(fd, 0) failed with EINVAL, which libvirt ignores. Tell the cases
+ * apart: already there (success), mnt or user namespace refused because the
+ * thread shares its filesystem attributes with other threads (stop sharing
+ * them and retry), or a real refusal (error).
+ */
+static int
+lxcJoinAfterEinval(int fd)
+{
+    struct stat st;
+    struct statfs sfs;
+    const char *name = NULL;
+    int type;
+
+    if (fstat(fd, &st) < 0) {
+        lxcReportSystemError(errno, "Unable to join domain namespace: "
+                             "cannot inspect file descriptor %d", fd);
+        return -1;
+    }
+    if ((type = ioctl(fd, NS_GET_NSTYPE)) >= 0)
+        name = lxcNsTypeName(type);
+
+    if (lxcInNamespace(&st, name))
+        return 0;
+
+    if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC) {
+        lxcReportSystemError(EINVAL, "Unable to join domain namespace: "
+                             "file descriptor %d is not a namespace", fd);
+        return -1;
+    }
+
+    if (!name || type == CLONE_NEWNS || type == CLONE_NEWUSER) {
+        /* The kernel refuses these while other threads share this thread's
+         * root and cwd; unsharing affects the calling thread only. */
+        if (unshare(CLONE_FS) < 0) {
+            lxcReportSystemError(errno, "Unable to join domain namespace: "
+                                 "cannot stop sharing filesystem attributes");
+            return -1;
+        }
+        if (setns(fd, 0) == 0)
+            return 0;
+        if (errno != EINVAL) {
+            lxcReportSystemError(errno, "%s", "Unable to join domain namespace");
+            return -1;
+        }
+    }
+
+    if (type == CLONE_NEWUSER && lxcThreadCount() > 1) {
+        lxcReportSystemError(EINVAL, "Unable to join domain user namespace: "
+                             "a multi-threaded process cannot enter a user "
+                             "namespace; call virDomainLxcEnterNamespace from a "
+                             "single-threaded process, for example in a child "
+                             "after fork()");
+        return -1;
+    }
+    lxcReportSystemError(EINVAL, "Unable to join domain %s namespace "
+                         "(file descriptor %d)", name ? name : "", fd);
+    return -1;
+}
+
+static int
+lxcSetNamespaces(unsigned int nfdlist, int *fdlist)
+{
+    unsigned int i;
+
+    if (nfdlist == 0) {
+        /* The same report as libvirt's, including its helper's name. */
+        lxcReportInvalidArgMsg("virProcessSetNamespaces", "nfdlist", "%s",
+                               "Expected at least one file descriptor");
+        return -1;
+    }
+    if (!fdlist) {
+        lxcReportInvalidArg("virDomainLxcEnterNamespace", "fdlist");
+        return -1;
+    }
+    for (i = 0; i < nfdlist; i++) {
+        if (fdlist[i] < 0)
+            continue;
+        if (setns(fdlist[i], 0) == 0)
+            continue;
+        if (errno != EINVAL) {
+            lxcReportSystemError(errno, "%s", "Unable to join domain namespace");
+            return -1;
+        }
+        if (lxcJoinAfterEinval(fdlist[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+virDomainLxcEnterNamespace(virDomainPtr domain,
+                           unsigned int nfdlist,
+                           int *fdlist,
+                           unsigned int *noldfdlist,
+                           int **oldfdlist,
+                           unsigned int flags)
+{
+    /* Taken before anything is reported: the getter resets the last error. */
+    virConnectPtr conn;
+    unsigned int i;
+
+    lxcResetError();
+    conn = lxcDomainConn(domain);
+
+    if (flags != 0) {
+        lxcReportUnsupportedFlags(__func__, flags);
+        goto error;
+    }
+
+    if (noldfdlist && oldfdlist &&
+        lxcGetNamespaces(noldfdlist, oldfdlist) < 0)
+        goto error;
+
+    if (lxcSetNamespaces(nfdlist, fdlist) < 0) {
+        if (noldfdlist && oldfdlist) {
+            for (i = 0; i < *noldfdlist; i++)
+                close((*oldfdlist)[i]);
+            free(*oldfdlist);
+            *oldfdlist = NULL;
+            *noldfdlist = 0;
+        }
+        goto error;
+    }
+    return 0;
+
+ error:
+    lxcDispatch(conn);
+    return -1;
+}

@@ -1,0 +1,189 @@
+/*
+ * enter_seclabel.c: virDomainLxcEnterSecurityLabel.
+ *
+ * Talks to the kernel the way libselinux (getcon, setexeccon,
+ * security_getenforce) and libapparmor (aa_change_profile) do, through
+ * procfs and selinuxfs, so neither library is needed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt-lxc.h>
+#include "internal.h"
+
+static ssize_t
+lxcWriteAttr(const char *path, int flags, const char *data, size_t len)
+{
+    ssize_t n;
+    int fd;
+
+    if ((fd = open(path, flags | O_CLOEXEC)) < 0)
+        return -1;
+    do {
+        n = write(fd, data, len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    close(fd);
+    return n;
+}
+
+/* getcon(): the calling thread's current context, NUL-terminated, into
+ * @buf. Returns its length, or -1 with errno set. */
+static ssize_t
+lxcSelinuxGetcon(char *buf, size_t size)
+{
+    ssize_t n;
+    int fd = open("/proc/thread-self/attr/current", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    do {
+        n = read(fd, buf, size - 1);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    close(fd);
+    buf[n] = '\0';
+    /* The kernel may end the context with a NUL or a newline. */
+    n = strcspn(buf, "\n");
+    buf[n] = '\0';
+    return n;
+}
+
+/* security_getenforce(): 0 permissive, 1 enforcing, -1 with errno set
+ * (ENOENT when selinuxfs is not mounted). */
+static int
+lxcSelinuxGetenforce(void)
+{
+    char buf[16];
+    ssize_t n;
+    int fd = open("/sys/fs/selinux/enforce", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) {
+        errno = n < 0 ? errno : EINVAL;
+        return -1;
+    }
+    buf[n] = '\0';
+    return atoi(buf) ? 1 : 0;
+}
+
+static int
+lxcEnterSelinux(virSecurityLabelPtr label, virSecurityLabelPtr oldlabel)
+{
+    if (oldlabel) {
+        /* A larger buffer than the label field: a longer context must be
+         * reported as too long, not cut. */
+        char ctx[VIR_SECURITY_LABEL_BUFLEN + 2];
+        ssize_t n;
+        int enforcing;
+
+        if ((n = lxcSelinuxGetcon(ctx, sizeof(ctx))) < 0) {
+            lxcReportSystemError(errno, "unable to get PID %d security context",
+                                 (int)getpid());
+            return -1;
+        }
+        if ((size_t)n >= VIR_SECURITY_LABEL_BUFLEN) {
+            lxcReportError(VIR_FROM_NONE, VIR_ERR_INTERNAL_ERROR,
+                           "security label exceeds maximum length: %d",
+                           VIR_SECURITY_LABEL_BUFLEN - 1);
+            return -1;
+        }
+        memcpy(oldlabel->label, ctx, n + 1);
+        if ((enforcing = lxcSelinuxGetenforce()) < 0) {
+            oldlabel->enforcing = -1;
+            lxcReportSystemError(errno, "%s", "error calling security_getenforce()");
+            return -1;
+        }
+        oldlabel->enforcing = enforcing;
+    }
+
+    /* setexeccon(): the context for the next exec(), written with its NUL. */
+    if (lxcWriteAttr("/proc/thread-self/attr/exec", O_RDWR, label->label,
+                     strnlen(label->label, VIR_SECURITY_LABEL_BUFLEN - 1) + 1) < 0) {
+        lxcReportSystemError(errno, "Cannot set context %s", label->label);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+lxcEnterApparmor(virSecurityLabelPtr label)
+{
+    char cmd[sizeof("changeprofile ") + VIR_SECURITY_LABEL_BUFLEN];
+    const char *path = "/proc/thread-self/attr/current";
+    struct stat st;
+    int len;
+
+    /* aa_change_profile(): the AppArmor-specific attribute directory when
+     * the kernel has one (several LSMs stacked), else the shared one. */
+    if (stat("/proc/thread-self/attr/apparmor", &st) == 0)
+        path = "/proc/thread-self/attr/apparmor/current";
+    len = snprintf(cmd, sizeof(cmd), "changeprofile %.*s",
+                   VIR_SECURITY_LABEL_BUFLEN - 1, label->label);
+    if (lxcWriteAttr(path, O_WRONLY, cmd, len) < 0) {
+        lxcReportSystemError(errno, "error changing profile to %s", label->label);
+        return -1;
+    }
+    return 0;
+}
+
+int
+virDomainLxcEnterSecurityLabel(virSecurityModelPtr model,
+                               virSecurityLabelPtr label,
+                               virSecurityLabelPtr oldlabel,
+                               unsigned int flags)
+{
+    lxcResetError();
+
+    if (flags != 0) {
+        lxcReportUnsupportedFlags(__func__, flags);
+        goto error;
+    }
+    if (!model) {
+        lxcReportInvalidArg(__func__, "model");
+        goto error;
+    }
+    if (!label) {
+        lxcReportInvalidArg(__func__, "label");
+        goto error;
+    }
+
+    if (oldlabel)
+        memset(oldlabel, 0, sizeof(*oldlabel));
+
+    if (strcmp(model->model, "selinux") == 0) {
+        if (lxcEnterSelinux(label, oldlabel) < 0)
+            goto error;
+    } else if (strcmp(model->model, "apparmor") == 0) {
+        if (lxcEnterApparmor(label) < 0)
+            goto error;
+    } else if (strcmp(model->model, "none") != 0) {
+        lxcReportError(VIR_FROM_NONE, VIR_ERR_ARGUMENT_UNSUPPORTED,
+                       "Security model %s cannot be entered", model->model);
+        goto error;
+    }
+    return 0;
+
+ error:
+    lxcDispatch(NULL);
+    return -1;
+}
