@@ -7,7 +7,9 @@
  * controllers v2 did not claim; placement from /proc/<pid>/cgroup.
  * Plain files only, no daemon call: safe in a child after fork().
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>

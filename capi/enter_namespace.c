@@ -4,7 +4,9 @@
  *
  * No daemon call, no lock: callers run it in a child after fork().
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>

@@ -5,7 +5,9 @@
  * security_getenforce) and libapparmor (aa_change_profile) do, through
  * procfs and selinuxfs, so neither library is needed.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -6,20 +6,24 @@
  * would tie this library to one libvirt build, so they are looked up by bare
  * name in whatever libvirt.so.0 the process loaded; every one has a fallback.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* libvirt's own limit for a formatted detail (VIR_ERROR_MAX_LENGTH); longer
- * texts are cut the way libvirt cuts them so messages stay identical. */
-#define LXC_ERROR_MAX_LENGTH 1024
+/* Messages are formatted on the stack when they fit (the usual case, and
+ * no allocation in a child after fork()), else on the heap: libvirt 9.0.0
+ * keeps long texts (a 4 KiB SELinux label) whole. */
+#define LXC_MSG_STACK 1024
 
 typedef void (*raiseFunc)(const char *filename, const char *funcname,
                           size_t linenr, int domain, int code, int level,
@@ -181,41 +185,89 @@ lxcCodeFormat(int code)
     }
 }
 
-/* printf of a one-"%s" format without handing a runtime format string to
- * the printf family: replace the first "%s" of @fmt by @arg. */
-static void
-lxcSubst(char *buf, size_t len, const char *fmt, const char *arg)
+/* vsnprintf into @buf, or into a malloc()ed buffer when @buf is too small.
+ * Returns the text (@buf, the heap copy, or "" when out of memory); the
+ * caller frees it when it is not @buf. */
+static char *
+lxcVFormat(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    const char *p = strstr(fmt, "%s");
+    va_list ap2;
+    char *big;
+    int n;
 
-    if (!p) {
-        snprintf(buf, len, "%s", fmt);
-        return;
+    va_copy(ap2, ap);
+    n = vsnprintf(buf, size, fmt, ap);
+    if (n < 0) {
+        va_end(ap2);
+        buf[0] = '\0';
+        return buf;
     }
-    snprintf(buf, len, "%.*s%s%s", (int)(p - fmt), fmt, arg, p + 2);
+    if ((size_t)n < size) {
+        va_end(ap2);
+        return buf;
+    }
+    if (!(big = malloc((size_t)n + 1))) {
+        va_end(ap2);
+        return buf;  /* truncated, better than nothing */
+    }
+    vsnprintf(big, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return big;
 }
 
+static char *
+lxcFormat(char *buf, size_t size, const char *fmt, ...) LXC_PRINTF(3, 4);
+
+static char *
+lxcFormat(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    char *ret;
+
+    va_start(ap, fmt);
+    ret = lxcVFormat(buf, size, fmt, ap);
+    va_end(ap);
+    return ret;
+}
+
+static void
+lxcFree(char *text, const char *buf)
+{
+    if (text != buf)
+        free(text);
+}
+
+/* "<code's text>: <detail>": the first "%s" of the code's format replaced
+ * by @detail, without handing a run-time format to printf. */
 static void
 lxcReportDetail(int domain, int code, const char *detail)
 {
     const char *fmt = lxcCodeFormat(code);
-    char msg[2 * LXC_ERROR_MAX_LENGTH];
+    const char *p = strstr(fmt, "%s");
+    char buf[LXC_MSG_STACK];
+    char *msg;
 
-    lxcSubst(msg, sizeof(msg), fmt, detail);
+    if (p)
+        msg = lxcFormat(buf, sizeof(buf), "%.*s%s%s", (int)(p - fmt), fmt,
+                        detail, p + 2);
+    else
+        msg = lxcFormat(buf, sizeof(buf), "%s", fmt);
     lxcRaise(domain, code, VIR_ERR_ERROR, fmt, detail, NULL, -1, -1, msg);
+    lxcFree(msg, buf);
 }
 
 void
 lxcReportError(int domain, int code, const char *fmt, ...)
 {
-    char detail[LXC_ERROR_MAX_LENGTH];
+    char buf[LXC_MSG_STACK];
+    char *detail;
     va_list ap;
 
-    /* libvirt formats into a 1024-byte buffer minus one. */
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail) - 1, fmt, ap);
+    detail = lxcVFormat(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     lxcReportDetail(domain, code, detail);
+    lxcFree(detail, buf);
 }
 
 void
@@ -235,14 +287,16 @@ void
 lxcReportInvalidArgMsg(const char *funcname, const char *argname,
                        const char *fmt, ...)
 {
-    char msg[LXC_ERROR_MAX_LENGTH];
+    char buf[LXC_MSG_STACK];
+    char *msg;
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg = lxcVFormat(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     lxcRaise(VIR_FROM_NONE, VIR_ERR_INVALID_ARG, VIR_ERR_ERROR,
              funcname, argname, NULL, 0, 0, msg);
+    lxcFree(msg, buf);
 }
 
 void
@@ -263,20 +317,17 @@ lxcReportUnsupportedFlags(const char *funcname, unsigned int flags)
 static void
 lxcReportSystemErrorV(int domain, int errnum, const char *fmt, va_list ap)
 {
-    char msg[LXC_ERROR_MAX_LENGTH];
+    char buf[LXC_MSG_STACK], buf2[LXC_MSG_STACK];
     char ebuf[256];
     const char *estr = strerror_r(errnum, ebuf, sizeof(ebuf));
-    int n;
+    char *text, *msg;
 
-    n = vsnprintf(msg, sizeof(msg), fmt, ap);
-    /* As libvirt: when "<text>: <strerror>" does not fit, only the
-     * strerror text is kept. */
-    if (n >= 0 && (size_t)n + 2 + strlen(estr) < sizeof(msg))
-        snprintf(msg + n, sizeof(msg) - n, ": %s", estr);
-    else
-        snprintf(msg, sizeof(msg), "%s", estr);
+    text = lxcVFormat(buf, sizeof(buf), fmt, ap);
+    msg = lxcFormat(buf2, sizeof(buf2), "%s: %s", text, estr);
     lxcRaise(domain, VIR_ERR_SYSTEM_ERROR, VIR_ERR_ERROR,
              "%s", msg, NULL, errnum, -1, msg);
+    lxcFree(msg, buf2);
+    lxcFree(text, buf);
 }
 
 void

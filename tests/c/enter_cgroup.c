@@ -1,0 +1,98 @@
+/*
+ * enter_cgroup: virDomainLxcEnterCGroup on the test bed's domains, its
+ * checks in order, where errors are dispatched, and where the caller ends
+ * up (read back from /proc/self/cgroup and /proc/thread-self/cgroup). One
+ * line per scenario, see tc.h.
+ */
+#include <pthread.h>
+#include "tc.h"
+
+typedef struct {
+    const char *domain;    /* NULL: NULL domain; "BOGUS": not a domain */
+    int readonly;
+    unsigned int flags;
+    int handlers;
+    int thread;            /* run with a second thread alive */
+} cgCase;
+
+static void *
+cgSleeper(void *opaque)
+{
+    (void)opaque;
+    pause();
+    return NULL;
+}
+
+static int
+cgRun(void *opaque)
+{
+    const cgCase *c = opaque;
+    static char bogus[256];
+    char before[4096], after[4096], thread[4096];
+    virConnectPtr conn = NULL;
+    virDomainPtr dom = NULL;
+    pthread_t t;
+    int ret;
+
+    if (c->domain && strcmp(c->domain, "BOGUS") == 0) {
+        dom = (virDomainPtr)bogus;
+    } else if (c->domain) {
+        conn = tcOpen(c->readonly);
+        dom = tcDomain(conn, c->domain);
+    }
+    if (c->handlers)
+        tcHandlers(conn);
+    if (c->thread)
+        pthread_create(&t, NULL, cgSleeper, NULL);
+
+    tcCgroups("/proc/self/cgroup", before, sizeof(before));
+    ret = virDomainLxcEnterCGroup(dom, c->flags);
+    tcCgroups("/proc/self/cgroup", after, sizeof(after));
+    tcCgroups("/proc/thread-self/cgroup", thread, sizeof(thread));
+
+    /* Placement as paths; the controller pid in them is replaced by the
+     * caller's placeholder <id>. */
+    tcExtra("changed=%s thread=", strcmp(before, after) ? "yes" : "no");
+    tcQuote(tcExtraBuf, sizeof(tcExtraBuf), thread);
+    tcExtra(" process=");
+    tcQuote(tcExtraBuf, sizeof(tcExtraBuf), after);
+    if (conn) {
+        virErrorPtr ce = virConnGetLastError(conn);
+        tcExtra(" connerr=%d", ce ? ce->code : 0);
+    }
+    return ret;
+}
+
+int
+main(void)
+{
+    static const struct { const char *name; cgCase c; } cases[] = {
+        { "null_domain", { NULL, 0, 0, 0, 0 } },
+        { "bogus_domain", { "BOGUS", 0, 0, 0, 0 } },
+        { "null_domain_handlers", { NULL, 0, 0, 1, 0 } },
+        { "flags", { "lxcgo-plain", 0, 1, 0, 0 } },
+        { "flags_handlers", { "lxcgo-plain", 0, 4, 1, 0 } },
+        { "readonly", { "lxcgo-plain", 1, 0, 0, 0 } },
+        { "readonly_before_flags", { "lxcgo-plain", 1, 1, 0, 0 } },
+        { "readonly_handlers", { "lxcgo-plain", 1, 0, 1, 0 } },
+        { "running", { "lxcgo-plain", 0, 0, 0, 0 } },
+        { "running_handlers", { "lxcgo-plain", 0, 0, 1, 0 } },
+        { "running_userns", { "lxcgo-userns", 0, 0, 0, 0 } },
+        { "running_two_threads", { "lxcgo-plain", 0, 0, 0, 1 } },
+        { "inactive", { "lxcgo-off", 0, 0, 0, 0 } },
+    };
+    virConnectPtr conn;
+    size_t i;
+
+    if (virInitialize() < 0)
+        return 2;
+    conn = tcOpen(0);
+    tcAddSubst(virDomainGetID(tcDomain(conn, "lxcgo-plain")), "plain-id");
+    tcAddSubst(virDomainGetID(tcDomain(conn, "lxcgo-userns")), "userns-id");
+    virConnectClose(conn);
+
+    tcPrintLib();
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        tcRun(cases[i].name, cgRun, (void *)&cases[i].c);
+    return 0;
+}
