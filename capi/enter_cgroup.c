@@ -388,7 +388,7 @@ lxcCgroupAddProcess(const lxcCgroup *cg, long long pid)
     return 0;
 }
 
-int
+LXC_EXPORT int
 virDomainLxcEnterCGroup(virDomainPtr domain,
                         unsigned int flags)
 {

@@ -223,7 +223,7 @@ lxcSetNamespaces(unsigned int nfdlist, int *fdlist)
     return 0;
 }
 
-int
+LXC_EXPORT int
 virDomainLxcEnterNamespace(virDomainPtr domain,
                            unsigned int nfdlist,
                            int *fdlist,

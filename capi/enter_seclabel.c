@@ -148,7 +148,7 @@ lxcEnterApparmor(virSecurityLabelPtr label)
     return 0;
 }
 
-int
+LXC_EXPORT int
 virDomainLxcEnterSecurityLabel(virSecurityModelPtr model,
                                virSecurityLabelPtr label,
                                virSecurityLabelPtr oldlabel,

@@ -26,6 +26,14 @@
 # define LXC_PRINTF(a, b)
 #endif
 
+/* The library is built with -fvisibility=hidden; the public functions (and
+ * only they, as listed in libvirt_lxc.syms) are marked with this. */
+#if defined(__GNUC__)
+# define LXC_EXPORT __attribute__((visibility("default")))
+#else
+# define LXC_EXPORT
+#endif
+
 /* Reset libvirt's last error (public virResetLastError). The first call
  * also runs virInitialize(): libvirt's last-error slot does not exist
  * before it, and libvirt's own library crashes when called that early. */

@@ -66,7 +66,7 @@ nsRun(void *opaque)
     int fds[NNS];
     unsigned int nfds = 0, nold = 12345, i;
     int *old = (int *)&nold;  /* junk: must be replaced */
-    char path[64], host[NNS][64], target[NNS][64];
+    char host[NNS][64], target[NNS][64];
     struct stat hostSt[NNS], targetSt[NNS];
     pid_t init = 0;
     pthread_t t;
@@ -102,11 +102,9 @@ nsRun(void *opaque)
     case FDS_SELF_USER: fds[nfds++] = open(host[0], O_RDONLY | O_CLOEXEC); break;
     case FDS_SELF_ALL:
     case FDS_DOMAIN:
-        for (i = 0; i < NNS; i++) {
-            snprintf(path, sizeof(path), "%s",
-                     c->fds == FDS_SELF_ALL ? host[i] : target[i]);
-            fds[nfds++] = open(path, O_RDONLY | O_CLOEXEC);
-        }
+        for (i = 0; i < NNS; i++)
+            fds[nfds++] = open(c->fds == FDS_SELF_ALL ? host[i] : target[i],
+                               O_RDONLY | O_CLOEXEC);
         break;
     }
     if (c->zero)
