@@ -88,7 +88,9 @@ int virDomainLxcOpenNamespace(virDomainPtr domain,
  * be entered (a user namespace from a multi-threaded process, an fd that is
  * not a namespace) fails with VIR_ERR_SYSTEM_ERROR and a message that says
  * why. Joining a namespace the caller is already in is still a success.
- * A NULL @domain is accepted on error paths too (libvirt's crashes).
+ * A NULL @domain is accepted on error paths too, and a NULL @fdlist with a
+ * non-zero @nfdlist fails with VIR_ERR_INVALID_ARG (libvirt's crashes on
+ * both).
  *
  * Returns 0 on success, -1 on error.
  */
@@ -112,6 +114,9 @@ int virDomainLxcEnterNamespace(virDomainPtr domain,
  * Any other model fails with VIR_ERR_ARGUMENT_UNSUPPORTED. Does not call into
  * the daemon and needs no SELinux or AppArmor library (procfs and selinuxfs
  * are used directly).
+ *
+ * Differs: works in a process that has not initialised libvirt yet (it calls
+ * virInitialize()); libvirt's library crashes there.
  *
  * Returns 0 on success, -1 on error.
  */
