@@ -63,7 +63,7 @@ useHelper(void)
     return lxcOpenHelperFind(path, sizeof(path)) == 0;
 }
 
-int
+LXC_EXPORT int
 virDomainLxcOpenNamespace(virDomainPtr domain,
                           int **fdlist,
                           unsigned int flags)

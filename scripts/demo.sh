@@ -10,7 +10,7 @@ source "$(dirname "$0")/env.sh"
 build_project >/dev/null
 
 URI=lxc:///system
-SYS=/usr/lib/x86_64-linux-gnu/libvirt-lxc.so.0
+SYS=$(readlink -f /usr/lib/x86_64-linux-gnu/libvirt-lxc.so.0)
 INSIDE='echo "hostname: $(hostname)"; for n in user ipc uts net pid mnt; do echo "$n: $(readlink /proc/self/ns/$n)"; done; echo "uid map: $(head -c 40 /proc/self/uid_map | tr -s " ")"'
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -18,13 +18,13 @@ fail=0
 # run LABEL LD_LIBRARY_PATH DOMAIN: virsh with the loader tracing into a file
 run() {
     local label=$1 llp=$2 dom=$3
-    env ${llp:+LD_LIBRARY_PATH=$llp} LD_DEBUG=files LD_DEBUG_OUTPUT="$tmp/ld.$label" \
+    env ${llp:+LD_LIBRARY_PATH=$llp} LD_DEBUG=libs LD_DEBUG_OUTPUT="$tmp/ld.$label" \
         virsh -q -c "$URI" lxc-enter-namespace "$dom" --noseclabel -- /bin/sh -c "$INSIDE" \
         >"$tmp/out.$label" 2>"$tmp/err.$label"
     echo $? >"$tmp/rc.$label"
     # The loader's own record of which libvirt-lxc.so.0 it mapped.
-    cat "$tmp"/ld."$label".* 2>/dev/null | grep -oE 'file=[^ ]*libvirt-lxc(-core)?\.so[.0-9]*' |
-        sed 's/^file=//' | sort -u >"$tmp/libs.$label"
+    cat "$tmp"/ld."$label".* 2>/dev/null | grep -oE "calling init: [^ ]*libvirt-lxc(-core)?\.so[.0-9]*" |
+        sed "s/^calling init: //" | xargs -r -n1 readlink -f | sort -u >"$tmp/libs.$label"
     rm -f "$tmp"/ld."$label".*
 }
 
@@ -38,11 +38,11 @@ for dom in lxcgo-plain lxcgo-userns; do
         sed 's/^/    /' "$tmp/out.$label"
         [ -s "$tmp/err.$label" ] && sed 's/^/    stderr: /' "$tmp/err.$label"
     done
-    if ! grep -qx "$BUILD/libvirt-lxc.so.0" "$tmp/libs.ours" ||
+    if ! grep -qx "$(readlink -f "$BUILD/libvirt-lxc.so.0")" "$tmp/libs.ours" ||
        ! grep -q "libvirt-lxc-core.so" "$tmp/libs.ours"; then
         echo "FAIL: virsh did not load our library and its Go core"; fail=1
     fi
-    if ! grep -qx "$SYS" "$tmp/libs.system"; then
+    if ! grep -qx "$SYS" "$tmp/libs.system" || grep -q "$BUILD" "$tmp/libs.system"; then
         echo "FAIL: the system run did not load $SYS"; fail=1
     fi
     if cmp -s "$tmp/out.system" "$tmp/out.ours" && [ "$(cat "$tmp/rc.system")" = 0 ] &&
