@@ -2,7 +2,7 @@
 # bench/run.sh: the project's benchmarks, ours against the system
 # libvirt-lxc.so.0, in one run. Not part of the test suite.
 #
-#   bash bench/run.sh            # about 3-5 minutes on 2 cores
+#   bash bench/run.sh            # about 40 s on 2 cores
 #
 # Builds the project, brings up the live test bed, compiles the C hosts in
 # bench/ against the system headers and library (-lvirt-lxc, no rpath), then
@@ -40,7 +40,14 @@ scaled() { python3 -c "import math,sys; print(max(1, math.ceil($1 * float(sys.ar
 say "test bed"
 bash "$ROOT/tests/testbed/up.sh"
 say "building the project"
-build_project >"$OUT.build.log" 2>&1 || { tail -30 "$OUT.build.log" >&2; die "build failed"; }
+mkdir -p "$(dirname "$OUT")"
+if ! build_project >"$OUT.build.log" 2>&1; then
+    # The benchmarks need only the library, the Go core and the helper; a
+    # test program that does not compile must not stop them.
+    say "full build failed (see build/bench/build.log); building the library targets only"
+    meson compile -C "$BUILD" virt-lxc libvirt-lxc-core libvirt-lxc-open >>"$OUT.build.log" 2>&1 ||
+        { tail -30 "$OUT.build.log" >&2; die "build failed"; }
+fi
 [ -e "$BUILD/libvirt-lxc.so.0" ] || die "$BUILD/libvirt-lxc.so.0 was not built"
 [ -e "$BUILD/libvirt-lxc-core.so" ] || die "$BUILD/libvirt-lxc-core.so was not built"
 
@@ -176,11 +183,11 @@ done
 env LD_DEBUG=statistics "$BIN/load_none" >"$OUT/ld-statistics-none.txt" 2>&1
 
 # --- 5. EnterNamespace, EnterCGroup ------------------------------------------
-N=$(scaled 10)
-say "5. EnterNamespace / EnterCGroup: $N processes x 300 calls per library"
+N=$(scaled 6)
+say "5. EnterNamespace / EnterCGroup: $N processes x 100 children per call per library"
 for r in $(seq "$N"); do
     for v in $(order "$r"); do
-        with "$v" "$BIN/enter" "$URI" "$DOM" 300 >"$T"
+        with "$v" "$BIN/enter" "$URI" "$DOM" 100 >"$T"
         check "$v" "$T"; record enter "$v" "$T"
     done
 done
@@ -209,7 +216,7 @@ for v in ours system; do
     with "$v" strace -f -c -o "$OUT/strace-warm-$v.txt" \
         "$BIN/open_warm" "$URI" "$DOM" 1 1 1000 "$DAEMON_PID" 0 >/dev/null
     with "$v" strace -f -c -o "$OUT/strace-enter-$v.txt" \
-        "$BIN/enter" "$URI" "$DOM" 100 >/dev/null
+        "$BIN/enter" "$URI" "$DOM" 20 >/dev/null
     # Where CPU goes on the whole machine (client, daemon, kernel) during a
     # warm loop.
     if command -v perf >/dev/null; then
