@@ -80,36 +80,68 @@ lxcGetNamespaces(unsigned int *nfds, int **fds)
     return 0;
 }
 
-static const char *
-lxcNsTypeName(int type)
+#define LXC_NS_TYPES (sizeof(lxcNsTypes) / sizeof(lxcNsTypes[0]))
+
+/* The namespace of each type this thread last entered (or found itself in)
+ * through this function. Once the thread is in a container's mount
+ * namespace, /proc is the container's and no longer shows it, so a later
+ * call can tell "already there" only from this record. Per thread, like
+ * namespaces; a child of fork() inherits it with the namespaces. */
+static __thread struct {
+    dev_t dev;
+    ino_t ino;
+} lxcEntered[LXC_NS_TYPES];
+
+static int
+lxcNsTypeIndex(int type)
 {
     size_t i;
 
-    for (i = 0; i < sizeof(lxcNsTypes) / sizeof(lxcNsTypes[0]); i++) {
+    for (i = 0; i < LXC_NS_TYPES; i++) {
         if (lxcNsTypes[i].type == type)
-            return lxcNsTypes[i].name;
+            return (int)i;
     }
-    return NULL;
+    return -1;
+}
+
+static void
+lxcRemember(int fd)
+{
+    struct stat st;
+    int idx = lxcNsTypeIndex(ioctl(fd, NS_GET_NSTYPE));
+
+    if (idx >= 0 && fstat(fd, &st) == 0) {
+        lxcEntered[idx].dev = st.st_dev;
+        lxcEntered[idx].ino = st.st_ino;
+    }
 }
 
 /* Whether the calling thread is already in the namespace @st names, of type
- * @name, or (@name NULL, type unknown) of any type. */
+ * index @idx, or (@idx < 0, type unknown) of any type. /proc is asked first
+ * (it also sees changes made without this library); the record is the
+ * answer where /proc does not show this thread. */
 static int
-lxcInNamespace(const struct stat *st, const char *name)
+lxcInNamespace(const struct stat *st, int idx)
 {
     char path[64];
     struct stat cur;
     size_t i;
+    int seen = 0;
 
-    for (i = 0; i < sizeof(lxcNsTypes) / sizeof(lxcNsTypes[0]); i++) {
-        if (name && strcmp(name, lxcNsTypes[i].name) != 0)
+    for (i = 0; i < LXC_NS_TYPES; i++) {
+        if (idx >= 0 && (size_t)idx != i)
             continue;
         snprintf(path, sizeof(path), "/proc/thread-self/ns/%s", lxcNsTypes[i].name);
-        if (stat(path, &cur) == 0 &&
-            cur.st_dev == st->st_dev && cur.st_ino == st->st_ino)
+        if (stat(path, &cur) < 0)
+            continue;
+        seen = 1;
+        if (cur.st_dev == st->st_dev && cur.st_ino == st->st_ino)
             return 1;
     }
-    return 0;
+    if (seen || idx < 0)
+        return 0;
+    return lxcEntered[idx].ino == st->st_ino && lxcEntered[idx].dev == st->st_dev &&
+           st->st_ino != 0;
 }
 
 /* Number of threads of the process, 0 if unknown. */
@@ -145,18 +177,21 @@ lxcJoinAfterEinval(int fd)
     struct stat st;
     struct statfs sfs;
     const char *name = NULL;
-    int type;
+    int type, idx;
 
     if (fstat(fd, &st) < 0) {
         lxcReportSystemError(errno, "Unable to join domain namespace: "
                              "cannot inspect file descriptor %d", fd);
         return -1;
     }
-    if ((type = ioctl(fd, NS_GET_NSTYPE)) >= 0)
-        name = lxcNsTypeName(type);
+    type = ioctl(fd, NS_GET_NSTYPE);
+    if ((idx = lxcNsTypeIndex(type)) >= 0)
+        name = lxcNsTypes[idx].name;
 
-    if (lxcInNamespace(&st, name))
+    if (lxcInNamespace(&st, idx)) {
+        lxcRemember(fd);
         return 0;
+    }
 
     if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC) {
         lxcReportSystemError(EINVAL, "Unable to join domain namespace: "
@@ -172,8 +207,10 @@ lxcJoinAfterEinval(int fd)
                                  "cannot stop sharing filesystem attributes");
             return -1;
         }
-        if (setns(fd, 0) == 0)
+        if (setns(fd, 0) == 0) {
+            lxcRemember(fd);
             return 0;
+        }
         if (errno != EINVAL) {
             lxcReportSystemError(errno, "%s", "Unable to join domain namespace");
             return -1;
@@ -211,8 +248,10 @@ lxcSetNamespaces(unsigned int nfdlist, int *fdlist)
     for (i = 0; i < nfdlist; i++) {
         if (fdlist[i] < 0)
             continue;
-        if (setns(fdlist[i], 0) == 0)
+        if (setns(fdlist[i], 0) == 0) {
+            lxcRemember(fdlist[i]);
             continue;
+        }
         if (errno != EINVAL) {
             lxcReportSystemError(errno, "%s", "Unable to join domain namespace");
             return -1;

@@ -29,6 +29,7 @@ typedef struct {
     int handlers;
     int thread;               /* a second thread alive during the call */
     int cgroup;               /* EnterCGroup first */
+    int twice;                /* enter the same namespaces a second time */
 } nsCase;
 
 static pid_t plainInit, usernsInit;
@@ -126,6 +127,12 @@ nsRun(void *opaque)
     ret = virDomainLxcEnterNamespace(dom, nfds, fds,
                                      c->oldlists ? &nold : NULL,
                                      c->oldlists ? &old : NULL, c->flags);
+    /* Again, now from inside: the container's /proc does not show this
+     * process, so nothing may depend on /proc/self to see where it is. */
+    if (c->twice && ret == 0) {
+        tcExtra("first=0 ");
+        ret = virDomainLxcEnterNamespace(dom, nfds, fds, NULL, NULL, 0);
+    }
 
     /* Where the calling thread is now, per namespace: in the target's,
      * still in the original one, or elsewhere. */
@@ -178,27 +185,29 @@ int
 main(void)
 {
     static const struct { const char *name; nsCase c; } cases[] = {
-        { "flags", { "lxcgo-plain", FDS_NONE, 0, 0, 1, 0, 0, 0 } },
-        { "flags_oldlists_untouched", { "lxcgo-plain", FDS_NONE, 0, 1, 1, 0, 0, 0 } },
-        { "nfdlist_zero", { "lxcgo-plain", FDS_NONE, 1, 0, 0, 0, 0, 0 } },
-        { "nfdlist_zero_oldlists", { "lxcgo-plain", FDS_NONE, 1, 1, 0, 0, 0, 0 } },
-        { "ebadf", { "lxcgo-plain", FDS_EBADF, 0, 0, 0, 0, 0, 0 } },
-        { "ebadf_oldlists", { "lxcgo-plain", FDS_EBADF, 0, 1, 0, 0, 0, 0 } },
-        { "ebadf_handlers", { "lxcgo-plain", FDS_EBADF, 0, 0, 0, 1, 0, 0 } },
-        { "negative_skipped", { "lxcgo-plain", FDS_NEGATIVE, 0, 0, 0, 0, 0, 0 } },
-        { "oldlists_collected", { "lxcgo-plain", FDS_NEGATIVE, 0, 1, 0, 0, 0, 0 } },
-        { "same_user_ns", { "lxcgo-plain", FDS_SELF_USER, 0, 0, 0, 0, 0, 0 } },
-        { "same_all_ns", { "lxcgo-plain", FDS_SELF_ALL, 0, 0, 0, 0, 0, 0 } },
-        { "null_domain_success", { NULL, FDS_NEGATIVE, 0, 0, 0, 0, 0, 0 } },
-        { "plain_single_threaded", { "lxcgo-plain", FDS_DOMAIN, 0, 1, 0, 0, 0, 0 } },
-        { "userns_single_threaded", { "lxcgo-userns", FDS_DOMAIN, 0, 0, 0, 0, 0, 0 } },
-        { "plain_after_cgroup", { "lxcgo-plain", FDS_DOMAIN, 0, 0, 0, 0, 0, 1 } },
-        { "userns_after_cgroup", { "lxcgo-userns", FDS_DOMAIN, 0, 0, 0, 0, 0, 1 } },
+        { "flags", { "lxcgo-plain", FDS_NONE, 0, 0, 1, 0, 0, 0, 0 } },
+        { "flags_oldlists_untouched", { "lxcgo-plain", FDS_NONE, 0, 1, 1, 0, 0, 0, 0 } },
+        { "nfdlist_zero", { "lxcgo-plain", FDS_NONE, 1, 0, 0, 0, 0, 0, 0 } },
+        { "nfdlist_zero_oldlists", { "lxcgo-plain", FDS_NONE, 1, 1, 0, 0, 0, 0, 0 } },
+        { "ebadf", { "lxcgo-plain", FDS_EBADF, 0, 0, 0, 0, 0, 0, 0 } },
+        { "ebadf_oldlists", { "lxcgo-plain", FDS_EBADF, 0, 1, 0, 0, 0, 0, 0 } },
+        { "ebadf_handlers", { "lxcgo-plain", FDS_EBADF, 0, 0, 0, 1, 0, 0, 0 } },
+        { "negative_skipped", { "lxcgo-plain", FDS_NEGATIVE, 0, 0, 0, 0, 0, 0, 0 } },
+        { "oldlists_collected", { "lxcgo-plain", FDS_NEGATIVE, 0, 1, 0, 0, 0, 0, 0 } },
+        { "same_user_ns", { "lxcgo-plain", FDS_SELF_USER, 0, 0, 0, 0, 0, 0, 0 } },
+        { "same_all_ns", { "lxcgo-plain", FDS_SELF_ALL, 0, 0, 0, 0, 0, 0, 0 } },
+        { "null_domain_success", { NULL, FDS_NEGATIVE, 0, 0, 0, 0, 0, 0, 0 } },
+        { "plain_single_threaded", { "lxcgo-plain", FDS_DOMAIN, 0, 1, 0, 0, 0, 0, 0 } },
+        { "userns_single_threaded", { "lxcgo-userns", FDS_DOMAIN, 0, 0, 0, 0, 0, 0, 0 } },
+        { "plain_after_cgroup", { "lxcgo-plain", FDS_DOMAIN, 0, 0, 0, 0, 0, 1, 0 } },
+        { "userns_after_cgroup", { "lxcgo-userns", FDS_DOMAIN, 0, 0, 0, 0, 0, 1, 0 } },
+        { "plain_twice", { "lxcgo-plain", FDS_DOMAIN, 0, 0, 0, 0, 0, 0, 1 } },
+        { "userns_twice", { "lxcgo-userns", FDS_DOMAIN, 0, 0, 0, 0, 0, 0, 1 } },
         /* Deliberate differences (asserted separately by the runner). */
-        { "diff_devnull", { "lxcgo-plain", FDS_DEVNULL, 0, 0, 0, 0, 0, 0 } },
-        { "diff_plain_multi_threaded", { "lxcgo-plain", FDS_DOMAIN, 0, 0, 0, 0, 1, 0 } },
-        { "diff_userns_multi_threaded", { "lxcgo-userns", FDS_DOMAIN, 0, 1, 0, 1, 1, 0 } },
-        { "diff_null_domain_error", { NULL, FDS_EBADF, 0, 0, 0, 0, 0, 0 } },
+        { "diff_devnull", { "lxcgo-plain", FDS_DEVNULL, 0, 0, 0, 0, 0, 0, 0 } },
+        { "diff_plain_multi_threaded", { "lxcgo-plain", FDS_DOMAIN, 0, 0, 0, 0, 1, 0, 0 } },
+        { "diff_userns_multi_threaded", { "lxcgo-userns", FDS_DOMAIN, 0, 1, 0, 1, 1, 0, 0 } },
+        { "diff_null_domain_error", { NULL, FDS_EBADF, 0, 0, 0, 0, 0, 0, 0 } },
     };
     virConnectPtr conn;
     size_t i;
