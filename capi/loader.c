@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "coreabi.h"
+#include "coreload.h"
 #include "internal.h"
 #include "loader.h"
 
@@ -99,8 +100,6 @@ static void
 coreLoad(void)
 {
     char path[PATH_MAX + 64];
-    void *handle = NULL;
-    lxcCoreVersionFunc version;
 
     if (lxcCoreFindFile(CORE_FILE, path, sizeof(path)) < 0) {
         if (!path[0])
@@ -112,23 +111,8 @@ coreLoad(void)
                      path);
         return;
     }
-    if (!(handle = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
-        snprintf(coreError, sizeof(coreError),
-                 "cannot load the Go core of libvirt-lxc.so.0: %s", dlerror());
+    if (!(coreOpen = lxcCoreDlopen(path, coreError, sizeof(coreError))))
         return;
-    }
-    version = (lxcCoreVersionFunc)dlsym(handle, LXC_CORE_VERSION_SYMBOL);
-    if (!version || version() != LXC_CORE_ABI_VERSION) {
-        snprintf(coreError, sizeof(coreError),
-                 "%s does not match this libvirt-lxc.so.0 (core ABI %d expected)",
-                 path, LXC_CORE_ABI_VERSION);
-        return; /* the Go runtime cannot be unloaded: keep the handle */
-    }
-    if (!(coreOpen = (lxcCoreOpenFunc)dlsym(handle, LXC_CORE_OPEN_SYMBOL))) {
-        snprintf(coreError, sizeof(coreError), "%s lacks %s",
-                 path, LXC_CORE_OPEN_SYMBOL);
-        return;
-    }
     corePid = getpid();
 }
 

@@ -21,28 +21,8 @@
 #include <unistd.h>
 
 #include "coreabi.h"
+#include "coreload.h"
 #include "outofprocess.h"
-
-static void __attribute__((format(printf, 2, 3)))
-setInternal(lxcCoreError *err, const char *fmt, ...)
-{
-    char detail[PATH_MAX + 512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    memset(err, 0, sizeof(*err));
-    err->code = LXC_OOP_ERR_INTERNAL_ERROR;
-    err->domain = LXC_OOP_FROM_NONE;
-    err->level = LXC_OOP_LEVEL_ERROR;
-    if (asprintf(&err->message, "internal error: %s", detail) < 0)
-        err->message = NULL;
-    err->str1 = strdup("internal error: %s");
-    err->str2 = strdup(detail);
-    err->int1 = -1;
-    err->int2 = -1;
-}
 
 static uint32_t
 stringLen(const char *s)
@@ -124,47 +104,32 @@ sendReply(int sock, int n, const int *fds, const lxcCoreError *err)
 static lxcCoreOpenFunc
 loadCore(lxcCoreError *err)
 {
-    char self[PATH_MAX], path[PATH_MAX + 64];
+    char self[PATH_MAX], path[PATH_MAX + 64], detail[PATH_MAX + 256];
     ssize_t len;
     char *slash;
-    void *handle;
-    lxcCoreVersionFunc version;
     lxcCoreOpenFunc coreOpen;
 
     /* The kernel's name for this executable, not argv[0]. */
     len = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (len < 0) {
-        setInternal(err, "cannot find the OpenNamespace helper's own path: %s",
+        lxcCoreSetInternal(err, "cannot find the OpenNamespace helper's own path: %s",
                     strerror(errno));
         return NULL;
     }
     self[len] = '\0';
     if (!(slash = strrchr(self, '/'))) {
-        setInternal(err, "odd path of the OpenNamespace helper: %s", self);
+        lxcCoreSetInternal(err, "odd path of the OpenNamespace helper: %s", self);
         return NULL;
     }
     *slash = '\0';
     snprintf(path, sizeof(path), "%s/%s", self, LXC_CORE_FILE);
     if (access(path, F_OK) < 0) {
-        setInternal(err, "the Go core of libvirt-lxc.so.0 is missing: "
+        lxcCoreSetInternal(err, "the Go core of libvirt-lxc.so.0 is missing: "
                     "expected %s", path);
         return NULL;
     }
-    if (!(handle = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
-        setInternal(err, "cannot load the Go core of libvirt-lxc.so.0: %s",
-                    dlerror());
-        return NULL;
-    }
-    version = (lxcCoreVersionFunc)dlsym(handle, LXC_CORE_VERSION_SYMBOL);
-    if (!version || version() != LXC_CORE_ABI_VERSION) {
-        setInternal(err, "%s does not match this libvirt-lxc.so.0 (core ABI "
-                    "%d expected)", path, LXC_CORE_ABI_VERSION);
-        return NULL;
-    }
-    if (!(coreOpen = (lxcCoreOpenFunc)dlsym(handle, LXC_CORE_OPEN_SYMBOL))) {
-        setInternal(err, "%s lacks %s", path, LXC_CORE_OPEN_SYMBOL);
-        return NULL;
-    }
+    if (!(coreOpen = lxcCoreDlopen(path, detail, sizeof(detail))))
+        lxcCoreSetInternal(err, "%s", detail);
     return coreOpen;
 }
 
@@ -188,7 +153,7 @@ readRequest(int sock, lxcCoreRequest *req, lxcCoreError *err)
     if (r <= 0)
         return -1;
     if ((msg.msg_flags & MSG_TRUNC) || (size_t)r < sizeof(rh)) {
-        setInternal(err, "the OpenNamespace helper got a malformed request");
+        lxcCoreSetInternal(err, "the OpenNamespace helper got a malformed request");
         return 0;
     }
     memcpy(&rh, buf, sizeof(rh));
@@ -196,13 +161,13 @@ readRequest(int sock, lxcCoreRequest *req, lxcCoreError *err)
         rh.namelen > LXC_OOP_MAX_STRING ||
         (size_t)r != sizeof(rh) + rh.urilen + rh.namelen ||
         memchr(buf + sizeof(rh), '\0', rh.urilen + rh.namelen)) {
-        setInternal(err, "the OpenNamespace helper got a malformed request");
+        lxcCoreSetInternal(err, "the OpenNamespace helper got a malformed request");
         return 0;
     }
     req->uri = strndup(buf + sizeof(rh), rh.urilen);
     req->name = strndup(buf + sizeof(rh) + rh.urilen, rh.namelen);
     if (!req->uri || !req->name) {
-        setInternal(err, "out of memory");
+        lxcCoreSetInternal(err, "out of memory");
         return 0;
     }
     req->id = rh.id;
@@ -242,7 +207,7 @@ main(int argc, char **argv)
     if (n > LXC_OOP_MAX_FDS) {
         for (i = 0; i < n; i++)
             close(fds[i]);
-        setInternal(&err, "the Go core returned %d fds (at most %d expected)",
+        lxcCoreSetInternal(&err, "the Go core returned %d fds (at most %d expected)",
                     n, LXC_OOP_MAX_FDS);
         n = -1;
     }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "coreload.h"
 #include "outofprocess.h"
 
 #define TIMEOUT_MS 60000
@@ -37,27 +38,6 @@
 static const char *const passedEnv[] = {
     "HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
 };
-
-static void __attribute__((format(printf, 2, 3)))
-setInternal(lxcCoreError *err, const char *fmt, ...)
-{
-    char detail[PATH_MAX + 512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    memset(err, 0, sizeof(*err));
-    err->code = LXC_OOP_ERR_INTERNAL_ERROR;
-    err->domain = LXC_OOP_FROM_NONE;
-    err->level = LXC_OOP_LEVEL_ERROR;
-    if (asprintf(&err->message, "internal error: %s", detail) < 0)
-        err->message = NULL; /* the caller falls back to a generic text */
-    err->str1 = strdup("internal error: %s");
-    err->str2 = strdup(detail);
-    err->int1 = -1;
-    err->int2 = -1;
-}
 
 static long long
 nowMs(void)
@@ -256,17 +236,17 @@ describeDeath(lxcCoreError *err, const char *path, pid_t pid,
     int r = reapChild(pid, deadline, &status);
 
     if (r == 1)
-        setInternal(err, "the OpenNamespace helper %s did not answer within "
+        lxcCoreSetInternal(err, "the OpenNamespace helper %s did not answer within "
                     "%d s and was killed", path, TIMEOUT_MS / 1000);
     else if (r == 0 && WIFSIGNALED(status))
-        setInternal(err, "the OpenNamespace helper %s was killed by signal "
+        lxcCoreSetInternal(err, "the OpenNamespace helper %s was killed by signal "
                     "%d (%s) %s", path, WTERMSIG(status),
                     strsignal(WTERMSIG(status)), what);
     else if (r == 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        setInternal(err, "the OpenNamespace helper %s exited with status %d "
+        lxcCoreSetInternal(err, "the OpenNamespace helper %s exited with status %d "
                     "%s", path, WEXITSTATUS(status), what);
     else
-        setInternal(err, "the OpenNamespace helper %s exited %s",
+        lxcCoreSetInternal(err, "the OpenNamespace helper %s exited %s",
                     path, what);
 }
 
@@ -308,21 +288,21 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
 
     if (lxcOpenHelperFind(path, sizeof(path)) < 0) {
         if (path[0])
-            setInternal(err, "the OpenNamespace helper of libvirt-lxc.so.0 is "
+            lxcCoreSetInternal(err, "the OpenNamespace helper of libvirt-lxc.so.0 is "
                         "missing: expected %s", path);
         else
-            setInternal(err, "cannot find the directory of libvirt-lxc.so.0");
+            lxcCoreSetInternal(err, "cannot find the directory of libvirt-lxc.so.0");
         return -1;
     }
     if (!req->uri || !req->name) {
-        setInternal(err, "OpenNamespace request without %s",
+        lxcCoreSetInternal(err, "OpenNamespace request without %s",
                     req->uri ? "a domain name" : "a URI");
         return -1;
     }
     urilen = strlen(req->uri);
     namelen = strlen(req->name);
     if (urilen > LXC_OOP_MAX_STRING || namelen > LXC_OOP_MAX_STRING) {
-        setInternal(err, "the connection URI or domain name is longer than "
+        lxcCoreSetInternal(err, "the connection URI or domain name is longer than "
                     "%d bytes", LXC_OOP_MAX_STRING);
         return -1;
     }
@@ -337,7 +317,7 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
     memcpy(rh.uuid, req->uuid, sizeof(rh.uuid));
     reqlen = sizeof(rh) + urilen + namelen;
     if (!(reqbuf = malloc(reqlen))) {
-        setInternal(err, "out of memory");
+        lxcCoreSetInternal(err, "out of memory");
         return -1;
     }
     memcpy(reqbuf, &rh, sizeof(rh));
@@ -368,7 +348,7 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
     cs.fail.status = LXC_OOP_EXEC_FAILED;
 
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        setInternal(err, "cannot create a socket for the OpenNamespace "
+        lxcCoreSetInternal(err, "cannot create a socket for the OpenNamespace "
                     "helper: %s", strerror(errno));
         goto cleanup;
     }
@@ -385,7 +365,7 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
     close(sv[1]);
     sv[1] = -1;
     if (pid < 0) {
-        setInternal(err, "cannot start the OpenNamespace helper %s: fork: %s",
+        lxcCoreSetInternal(err, "cannot start the OpenNamespace helper %s: fork: %s",
                     path, strerror(i));
         goto cleanup;
     }
@@ -404,14 +384,14 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
         goto cleanup;
     }
     if (r < 0 || r != sizeof(hdr) || ngot || hdr.magic != LXC_OOP_MAGIC) {
-        setInternal(err, "the OpenNamespace helper %s sent a malformed "
+        lxcCoreSetInternal(err, "the OpenNamespace helper %s sent a malformed "
                     "answer: %s", path,
                     r < 0 ? strerror(errno) : "unexpected header");
         goto cleanup;
     }
 
     if (hdr.status == LXC_OOP_EXEC_FAILED) {
-        setInternal(err, "cannot run the OpenNamespace helper %s: %s",
+        lxcCoreSetInternal(err, "cannot run the OpenNamespace helper %s: %s",
                     path, strerror(hdr.errnum));
         goto cleanup;
     }
@@ -427,7 +407,7 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
             total += hdr.len[i];
         }
         if (i < 4 || !(strbuf = malloc(total + 1))) {
-            setInternal(err, "the OpenNamespace helper %s sent a malformed "
+            lxcCoreSetInternal(err, "the OpenNamespace helper %s sent a malformed "
                         "answer: %s", path,
                         i < 4 ? "error string too long" : "out of memory");
             goto cleanup;
@@ -441,7 +421,7 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
                 goto cleanup;
             }
             if (r != (ssize_t)total || ngot) {
-                setInternal(err, "the OpenNamespace helper %s sent a malformed "
+                lxcCoreSetInternal(err, "the OpenNamespace helper %s sent a malformed "
                             "answer: %s", path,
                             r < 0 ? strerror(errno) : "bad error strings");
                 goto cleanup;
@@ -462,7 +442,7 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
     }
 
     if (hdr.status < 0 || hdr.status > LXC_OOP_MAX_FDS) {
-        setInternal(err, "the OpenNamespace helper %s sent a malformed "
+        lxcCoreSetInternal(err, "the OpenNamespace helper %s sent a malformed "
                     "answer: status %d", path, (int)hdr.status);
         goto cleanup;
     }
@@ -475,13 +455,13 @@ lxcOpenOutOfProcess(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
             goto cleanup;
         }
         if (r != 1 || ngot != hdr.status) {
-            setInternal(err, "the OpenNamespace helper %s passed %d fds "
+            lxcCoreSetInternal(err, "the OpenNamespace helper %s passed %d fds "
                         "instead of %d%s%s", path, ngot, (int)hdr.status,
                         r < 0 ? ": " : "", r < 0 ? strerror(errno) : "");
             goto cleanup;
         }
         if (!(*fds = malloc(sizeof(int) * ngot))) {
-            setInternal(err, "out of memory");
+            lxcCoreSetInternal(err, "out of memory");
             goto cleanup;
         }
         memcpy(*fds, got, sizeof(int) * ngot);

@@ -43,12 +43,6 @@
 #define LXC_OOP_NULL_STRING UINT32_MAX   /* length that encodes NULL */
 #define LXC_OOP_EXEC_FAILED (-2)
 
-/* virErrorNumber / virErrorDomain / virErrorLevel values used here; the
- * helper has no libvirt headers. */
-#define LXC_OOP_ERR_INTERNAL_ERROR 1
-#define LXC_OOP_FROM_NONE 0
-#define LXC_OOP_LEVEL_ERROR 2
-
 typedef struct {
     uint32_t magic;
     uint32_t urilen;

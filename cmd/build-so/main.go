@@ -33,7 +33,7 @@ const (
 var cSources = []string{
 	"capi/virt.c", "capi/enter_namespace.c", "capi/enter_seclabel.c",
 	"capi/enter_cgroup.c", "capi/open_namespace.c", "capi/loader.c",
-	"capi/outofprocess.c",
+	"capi/outofprocess.c", "capi/coreload.c",
 }
 
 func main() {
@@ -129,7 +129,7 @@ func buildAll(dir, prefix string) error {
 	if err := run(nil, cc, "-O2", "-g", "-std=gnu11", "-Wall", "-Wextra",
 		"-Werror", "-D_GNU_SOURCE", "-Icapi", "-Wl,-z,relro", "-Wl,-z,now",
 		"-o", filepath.Join(dir, coreDir, helperName), "capi/open_helper.c",
-		"-ldl"); err != nil {
+		"capi/coreload.c", "-ldl"); err != nil {
 		return err
 	}
 	for _, link := range []string{soname, "libvirt-lxc.so"} {

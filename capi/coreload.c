@@ -1,0 +1,58 @@
+/*
+ * coreload.c: loading the Go core and describing failures as libvirt
+ * errors, for both the library and the libvirt-lxc-open helper program.
+ */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coreload.h"
+
+lxcCoreOpenFunc
+lxcCoreDlopen(const char *path, char *errbuf, size_t errlen)
+{
+    void *handle;
+    lxcCoreVersionFunc version;
+    lxcCoreOpenFunc coreOpen;
+
+    if (!(handle = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+        snprintf(errbuf, errlen, "cannot load the Go core of libvirt-lxc.so.0: %s",
+                 dlerror());
+        return NULL;
+    }
+    /* On a mismatch the handle is kept: a started Go runtime cannot be
+     * unloaded. */
+    version = (lxcCoreVersionFunc)dlsym(handle, LXC_CORE_VERSION_SYMBOL);
+    if (!version || version() != LXC_CORE_ABI_VERSION) {
+        snprintf(errbuf, errlen,
+                 "%s does not match this libvirt-lxc.so.0 (core ABI %d expected)",
+                 path, LXC_CORE_ABI_VERSION);
+        return NULL;
+    }
+    if (!(coreOpen = (lxcCoreOpenFunc)dlsym(handle, LXC_CORE_OPEN_SYMBOL)))
+        snprintf(errbuf, errlen, "%s lacks %s", path, LXC_CORE_OPEN_SYMBOL);
+    return coreOpen;
+}
+
+void
+lxcCoreSetInternal(lxcCoreError *err, const char *fmt, ...)
+{
+    char detail[4096 + 512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    memset(err, 0, sizeof(*err));
+    err->code = 1;   /* VIR_ERR_INTERNAL_ERROR; the helper has no libvirt headers */
+    err->domain = 0; /* VIR_FROM_NONE */
+    err->level = 2;  /* VIR_ERR_ERROR */
+    if (asprintf(&err->message, "internal error: %s", detail) < 0)
+        err->message = NULL; /* the caller falls back to a generic text */
+    err->str1 = strdup("internal error: %s");
+    err->str2 = strdup(detail);
+    err->int1 = -1;
+    err->int2 = -1;
+}
