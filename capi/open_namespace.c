@@ -87,13 +87,15 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
         lxcReportInvalidArg(func, "fdlist");
         goto error;
     }
-    *fdlist = NULL;
 
-    /* libvirt refuses read-only connections before sending anything. */
+    /* libvirt refuses read-only connections before sending anything, and
+     * leaves *fdlist as the caller had it: its remote driver, which clears
+     * it, is never reached. */
     if (lxcConnIsReadOnly(domain) == 1) {
         lxcReportReadOnly(func);
         goto error;
     }
+    *fdlist = NULL;
 
     memset(&req, 0, sizeof(req));
     if (!(uri = virConnectGetURI(conn)))
