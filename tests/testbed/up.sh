@@ -10,7 +10,9 @@
 # LXCGO_DAEMON_LIBRARY_PATH=DIR makes the daemon run with that
 # LD_LIBRARY_PATH (so libvirtd loads our libvirt-lxc.so.0 from DIR); the
 # test bed's own daemon is restarted to match, and LXCGO_DAEMON_LIBRARY_PATH=
-# (empty) restarts it with the system library. The domains keep running
+# (empty) restarts it with the system library. LXCGO_DAEMON_RESTART=1
+# restarts it in any case (same library path unless one is given), for tests
+# of what clients see when the daemon goes away. The domains keep running
 # across the restart. A daemon the test bed did not start is never touched.
 set -euo pipefail
 
@@ -113,22 +115,23 @@ our_daemon_pid() {
     [ -f "$STATE/daemon" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-# Restart our daemon when it runs with another library path than asked for.
+# Restart our daemon when it runs with another library path than asked for,
+# or when a restart is asked for.
 match_daemon_library() {
-    local pid want have
-    [ "${LXCGO_DAEMON_LIBRARY_PATH+set}" = set ] || return 0
-    want=$LXCGO_DAEMON_LIBRARY_PATH
+    local pid want have restart=${LXCGO_DAEMON_RESTART:-}
+    [ "${LXCGO_DAEMON_LIBRARY_PATH+set}" = set ] || [ "$restart" = 1 ] || return 0
     if ! pid=$(our_daemon_pid); then
         daemon_answers || return 0
-        log "LXCGO_DAEMON_LIBRARY_PATH is set but the running libvirtd was not started by the test bed"
+        log "LXCGO_DAEMON_LIBRARY_PATH or LXCGO_DAEMON_RESTART is set but the running libvirtd was not started by the test bed"
         exit 1
     fi
     have=$(tr '\0' '\n' </proc/"$pid"/environ | sed -n 's/^LD_LIBRARY_PATH=//p')
-    [ "$have" = "$want" ] && return 0
+    want=${LXCGO_DAEMON_LIBRARY_PATH-$have}
+    [ "$have" = "$want" ] && [ "$restart" != 1 ] && return 0
     log "restarting libvirtd (pid $pid) with LD_LIBRARY_PATH='$want'"
     kill "$pid"
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    start_daemon
+    LXCGO_DAEMON_LIBRARY_PATH=$want start_daemon
 }
 
 install_packages
