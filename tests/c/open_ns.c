@@ -1,0 +1,722 @@
+/*
+ * open_ns: virDomainLxcOpenNamespace against the test bed's daemon.
+ *
+ *   open_ns                       one line per scenario (see tc.h)
+ *   open_ns stress THREADS CALLS  THREADS threads calling at once, CALLS each
+ *   open_ns leak mt|st CALLS      fds left behind by CALLS calls, errors mixed in
+ *   open_ns restart CMD [ARG...]  a call, CMD (restarts the daemon), calls again
+ *
+ * Every returned fd is identified by comparing its st_dev/st_ino with the
+ * container init's /proc/<init>/ns/<name>, read independently of the call,
+ * so a wrong or misordered fd shows as such whichever library is loaded.
+ *
+ * Fields that cannot be the same for both libraries are kept in fields of
+ * their own so that the runner can compare the rest and check those apart:
+ *   core=yes|no   libvirt-lxc-core.so mapped in this process after the call
+ *                 (ours: yes when the call ran in-process)
+ *   threads=N     threads of this process after the call (single-threaded
+ *                 scenarios only: the call must leave it single-threaded)
+ *   sockets=N     socket fds after a stress run (ours keeps a small pool)
+ *   sameconn_*    the call on a connection that died with the daemon
+ *   ms=N          elapsed time, for information
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/time.h>
+#include "tc.h"
+
+/* The daemon's order; cgroup and time are looked at too, to catch an fd of
+ * a namespace the daemon never sends. */
+static const char *const nsNames[] = { "user", "ipc", "uts", "net", "pid", "mnt",
+                                       "cgroup", "time" };
+#define NSENT 6
+#define NNAMES 8
+
+#define GONE_NAME "lxcgo-open-gone"
+#define GONE_UUID "6f70656e-6e73-4000-8000-676f6e650001"
+
+typedef struct {
+    pid_t init;
+    struct stat st[NNAMES];
+} nsSet;
+
+static nsSet plainNs, usernsNs;
+
+/* Junk the library must replace with NULL (or leave, where it never gets
+ * as far as touching the list). */
+static int junkInt;
+#define JUNK (&junkInt)
+
+static int
+nsLoad(nsSet *set, pid_t init)
+{
+    char path[64];
+    int i;
+
+    memset(set, 0, sizeof(*set));
+    set->init = init;
+    for (i = 0; i < NNAMES; i++) {
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)init, nsNames[i]);
+        if (stat(path, &set->st[i]) < 0 && i < NSENT)
+            return -1;
+    }
+    return 0;
+}
+
+/* Index in nsNames of the namespace @fd refers to, or -1. */
+static int
+nsIdentify(const nsSet *set, int fd)
+{
+    struct stat st;
+    int i;
+
+    if (fstat(fd, &st) < 0)
+        return -1;
+    for (i = 0; i < NNAMES; i++) {
+        if (set->st[i].st_ino != 0 && st.st_dev == set->st[i].st_dev &&
+            st.st_ino == set->st[i].st_ino)
+            return i;
+    }
+    return -1;
+}
+
+/* 1 when @fds are exactly init's six namespaces in the daemon's order, all
+ * close-on-exec. */
+static int
+nsExact(const nsSet *set, const int *fds, int n)
+{
+    int i;
+
+    if (n != NSENT)
+        return 0;
+    for (i = 0; i < n; i++) {
+        int fl = fcntl(fds[i], F_GETFD);
+
+        if (nsIdentify(set, fds[i]) != i || fl < 0 || !(fl & FD_CLOEXEC))
+            return 0;
+    }
+    return 1;
+}
+
+static int
+mapped(const char *needle)
+{
+    char line[4096];
+    int found = 0;
+    FILE *f = fopen("/proc/self/maps", "re");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, needle))
+            found = 1;
+    fclose(f);
+    return found;
+}
+
+static int
+threads(void)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = fopen("/proc/self/status", "re");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+/* Open fds of this process by kind: namespaces, sockets, anything else. */
+typedef struct {
+    int ns, sockets, other;
+} fdCount;
+
+static fdCount
+countFds(void)
+{
+    fdCount c = { 0, 0, 0 };
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *de;
+    char path[300], target[256];
+
+    if (!d)
+        return c;
+    while ((de = readdir(d))) {
+        ssize_t n;
+        int fd = atoi(de->d_name);
+
+        if (de->d_name[0] == '.' || fd == dirfd(d))
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+        if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
+            continue;
+        target[n] = '\0';
+        if (strncmp(target, "socket:", 7) == 0)
+            c.sockets++;
+        else if (target[0] != '/' && strncmp(target, "pipe:", 5) != 0 &&
+                 strncmp(target, "anon_inode:", 11) != 0 && strstr(target, ":["))
+            c.ns++;  /* nsfs: "<type>:[<inode>]" */
+        else
+            c.other++;
+    }
+    closedir(d);
+    return c;
+}
+
+/* The fd table, to name the fds a call left open: "<kind>:<cloexec|inherit>"
+ * with kind "ns" (a namespace), "socket", "pipe", an anon_inode name or a
+ * path, so that the runner can tell the Go runtime's own fds from a leak. */
+#define MAXFD 4096
+typedef struct {
+    char *target[MAXFD];
+} fdSnap;
+
+static void
+snapTake(fdSnap *s)
+{
+    char path[64], target[512];
+    int fd;
+
+    for (fd = 0; fd < MAXFD; fd++) {
+        ssize_t n;
+
+        s->target[fd] = NULL;
+        if (fcntl(fd, F_GETFD) < 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
+            continue;
+        target[n] = '\0';
+        s->target[fd] = strdup(target);
+    }
+}
+
+/* Appends "new=<kind>:<cloexec>,..." for fds open now and not in @s. */
+static void
+snapNew(fdSnap *s)
+{
+    fdSnap now;
+    int fd, first = 1;
+
+    snapTake(&now);
+    tcExtra("new=");
+    for (fd = 0; fd < MAXFD; fd++) {
+        const char *t = now.target[fd];
+        char kind[512];
+        int fl;
+
+        if (!t || (s->target[fd] && strcmp(s->target[fd], t) == 0))
+            continue;
+        if (strncmp(t, "socket:", 7) == 0)
+            snprintf(kind, sizeof(kind), "socket");
+        else if (strncmp(t, "pipe:", 5) == 0)
+            snprintf(kind, sizeof(kind), "pipe");
+        else if (strncmp(t, "anon_inode:", 11) == 0 || t[0] == '/')
+            snprintf(kind, sizeof(kind), "%s", t);
+        else if (strstr(t, ":["))
+            snprintf(kind, sizeof(kind), "ns");
+        else
+            snprintf(kind, sizeof(kind), "%s", t);
+        fl = fcntl(fd, F_GETFD);
+        tcExtra("%s%s:%s", first ? "" : ",", kind,
+                fl >= 0 && (fl & FD_CLOEXEC) ? "cloexec" : "inherit");
+        first = 0;
+    }
+    if (first)
+        tcExtra("none");
+    for (fd = 0; fd < MAXFD; fd++) {
+        free(now.target[fd]);
+        free(s->target[fd]);
+    }
+}
+
+static long long
+nowMs(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Swallows errors that are expected, so that libvirt's default handler
+ * does not print them. */
+static void
+quietCb(void *opaque, virErrorPtr err)
+{
+    (void)opaque;
+    (void)err;
+}
+
+static void *
+sleeper(void *opaque)
+{
+    (void)opaque;
+    pause();
+    return NULL;
+}
+
+/* Makes this process multi-threaded, as most callers are: ours then runs
+ * the call in the in-process Go core. */
+static void
+goMultiThreaded(void)
+{
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, sleeper, NULL) != 0) {
+        fprintf(stderr, "pthread_create failed\n");
+        exit(2);
+    }
+}
+
+/* "fds=<ns>:<cloexec|inherit>,... ino=<inode>,..." for a successful call,
+ * then closes and frees the list; free() crashing would show as a crash. */
+static void
+reportFds(const nsSet *set, int *fds, int n)
+{
+    int i;
+
+    tcExtra("fdlist=%s", fds == NULL ? "NULL" : fds == JUNK ? "untouched" : "set");
+    if (n <= 0)
+        return;
+    tcExtra(" fds=");
+    for (i = 0; i < n; i++) {
+        int k = set ? nsIdentify(set, fds[i]) : -1;
+        int fl = fcntl(fds[i], F_GETFD);
+
+        tcExtra("%s%s:%s", i ? "," : "", k >= 0 ? nsNames[k] : "?",
+                fl < 0 ? "closed" : fl & FD_CLOEXEC ? "cloexec" : "inherit");
+    }
+    tcExtra(" ino=");
+    for (i = 0; i < n; i++) {
+        struct stat st;
+
+        memset(&st, 0, sizeof(st));
+        fstat(fds[i], &st);
+        tcExtra("%s%llu", i ? "," : "", (unsigned long long)st.st_ino);
+    }
+    for (i = 0; i < n; i++)
+        close(fds[i]);
+    free(fds);
+    tcExtra(" freed=yes");
+}
+
+typedef enum {
+    DOM_PLAIN,
+    DOM_USERNS,
+    DOM_OFF,         /* defined, shut off */
+    DOM_GONE,        /* a virDomainPtr whose uuid the daemon no longer knows */
+    DOM_NULL,
+} domKind;
+
+typedef struct {
+    domKind dom;
+    int multi;           /* start a thread first */
+    unsigned int flags;
+    int nullList;        /* fdlist = NULL */
+    int readonly;
+    int handlers;        /* 0 none, 1 global only, 2 connection and global */
+} openCase;
+
+/* Defines a throwaway domain and undefines it again, keeping the pointer:
+ * its name and uuid stay in the virDomainPtr, unknown to the daemon. */
+static virDomainPtr
+goneDomain(virConnectPtr conn)
+{
+    static const char xml[] =
+        "<domain type='lxc'><name>" GONE_NAME "</name><uuid>" GONE_UUID "</uuid>"
+        "<memory unit='MiB'>128</memory>"
+        "<os><type>exe</type><init>/bin/sleep</init></os></domain>";
+    virDomainPtr dom = virDomainDefineXML(conn, xml);
+
+    if (!dom || virDomainUndefine(dom) < 0) {
+        fprintf(stderr, "cannot define and undefine %s\n", GONE_NAME);
+        exit(2);
+    }
+    virResetLastError();
+    return dom;
+}
+
+static int
+openRun(void *opaque)
+{
+    const openCase *c = opaque;
+    virConnectPtr conn = NULL;
+    virDomainPtr dom = NULL;
+    const nsSet *set = NULL;
+    int *fds = JUNK;
+    static fdSnap before;
+    int ret;
+
+    if (c->dom != DOM_NULL) {
+        conn = tcOpen(c->readonly);
+        switch (c->dom) {
+        case DOM_PLAIN: dom = tcDomain(conn, "lxcgo-plain"); set = &plainNs; break;
+        case DOM_USERNS: dom = tcDomain(conn, "lxcgo-userns"); set = &usernsNs; break;
+        case DOM_OFF: dom = tcDomain(conn, "lxcgo-off"); break;
+        case DOM_GONE: dom = goneDomain(conn); break;
+        case DOM_NULL: break;
+        }
+    }
+    if (c->handlers)
+        tcHandlers(c->handlers == 2 ? conn : NULL);
+    if (c->multi)
+        goMultiThreaded();
+
+    snapTake(&before);
+    ret = virDomainLxcOpenNamespace(dom, c->nullList ? NULL : &fds, c->flags);
+    if (!c->nullList)
+        reportFds(set, fds, ret);
+    else
+        tcExtra("fdlist=none");
+    /* Left open by the call once its fds are closed: nothing for libvirt's
+     * library; ours may keep what loading the core set up for good. */
+    tcExtra(" ");
+    snapNew(&before);
+    if (conn) {
+        virErrorPtr ce = virConnGetLastError(conn);
+        tcExtra(" connerr=%d", ce ? ce->code : 0);
+    }
+    if (!c->multi)
+        tcExtra(" threads=%d", threads());
+    tcExtra(" core=%s", mapped("libvirt-lxc-core") == 1 ? "yes" : "no");
+    return ret;
+}
+
+/* ---- stress: many threads at once ---------------------------------- */
+
+typedef struct {
+    virDomainPtr dom[2];
+    const nsSet *set[2];
+    pthread_barrier_t *start;
+    int index, calls;
+    int ok, wrong, errors;
+    char firstError[512];
+} stressArg;
+
+static void *
+stressThread(void *opaque)
+{
+    stressArg *a = opaque;
+    int i, k;
+
+    pthread_barrier_wait(a->start);
+    for (i = 0; i < a->calls; i++) {
+        int which = (a->index + i) % 2;
+        int *fds = JUNK;
+        int n = virDomainLxcOpenNamespace(a->dom[which], &fds, 0);
+
+        if (n < 0) {
+            virErrorPtr e = virGetLastError();
+
+            if (a->errors++ == 0)
+                snprintf(a->firstError, sizeof(a->firstError), "%s",
+                         e && e->message ? e->message : "no error set");
+            continue;
+        }
+        if (nsExact(a->set[which], fds, n))
+            a->ok++;
+        else
+            a->wrong++;
+        for (k = 0; k < n; k++)
+            close(fds[k]);
+        free(fds);
+    }
+    return NULL;
+}
+
+static int
+stressMain(int nthreads, int calls)
+{
+    virConnectPtr conn = tcOpen(0);
+    pthread_barrier_t start;
+    stressArg *args = calloc(nthreads, sizeof(*args));
+    pthread_t *tids = calloc(nthreads, sizeof(*tids));
+    virDomainPtr dom[2] = { tcDomain(conn, "lxcgo-plain"), tcDomain(conn, "lxcgo-userns") };
+    const nsSet *set[2] = { &plainNs, &usernsNs };
+    int ok = 0, wrong = 0, errors = 0, i, k, *fds;
+    const char *firstError = "";
+    fdCount before, after;
+    long long t0;
+
+    if (!args || !tids)
+        return 2;
+    goMultiThreaded();
+    /* Warm: the measured fds exclude what the first call sets up for good
+     * (ours: the Go runtime and one pooled connection). */
+    for (k = 0; k < 2; k++) {
+        int n = virDomainLxcOpenNamespace(dom[k], &fds, 0);
+
+        for (i = 0; i < n; i++)
+            close(fds[i]);
+        if (n > 0)
+            free(fds);
+    }
+    before = countFds();
+    pthread_barrier_init(&start, NULL, nthreads);
+    t0 = nowMs();
+    for (i = 0; i < nthreads; i++) {
+        args[i].dom[0] = dom[0];
+        args[i].dom[1] = dom[1];
+        args[i].set[0] = set[0];
+        args[i].set[1] = set[1];
+        args[i].start = &start;
+        args[i].index = i;
+        args[i].calls = calls;
+        if (pthread_create(&tids[i], NULL, stressThread, &args[i]) != 0)
+            return 2;
+    }
+    for (i = 0; i < nthreads; i++) {
+        pthread_join(tids[i], NULL);
+        ok += args[i].ok;
+        wrong += args[i].wrong;
+        errors += args[i].errors;
+        if (!firstError[0] && args[i].firstError[0])
+            firstError = args[i].firstError;
+    }
+    after = countFds();
+    tcPrintLib();
+    printf("stress threads=%d calls=%d ok=%d wrong=%d errors=%d first_error=",
+           nthreads, nthreads * calls, ok, wrong, errors);
+    tcExtraBuf[0] = '\0';
+    tcQuote(tcExtraBuf, sizeof(tcExtraBuf), firstError);
+    printf("%s ns_leaked=%d other_leaked=%d sockets=%+d core=%s ms=%lld\n",
+           tcExtraBuf, after.ns - before.ns, after.other - before.other,
+           after.sockets - before.sockets,
+           mapped("libvirt-lxc-core") == 1 ? "yes" : "no", nowMs() - t0);
+    return 0;
+}
+
+/* ---- leak: successes and errors mixed, fds counted ------------------- */
+
+static int
+leakMain(int multi, int calls)
+{
+    virConnectPtr conn = tcOpen(0);
+    virDomainPtr plain = tcDomain(conn, "lxcgo-plain");
+    virDomainPtr userns = tcDomain(conn, "lxcgo-userns");
+    virDomainPtr off = tcDomain(conn, "lxcgo-off");
+    int ok = 0, wrong = 0, expectedErr = 0, unexpected = 0, listSet = 0, i, k;
+    static fdSnap cold;
+    fdCount before = { 0, 0, 0 }, after;
+    long long t0;
+
+    virSetErrorFunc(NULL, quietCb);
+    if (multi)
+        goMultiThreaded();
+    snapTake(&cold);
+    t0 = nowMs();
+    for (i = -4; i < calls; i++) {
+        int *fds = JUNK, n, want; /* want: the error code, 0 for success */
+        virDomainPtr dom;
+        unsigned int flags = 0;
+
+        if (i == 0) /* after one call of each kind */
+            before = countFds();
+        switch ((i + 4) % 4) {
+        case 0: dom = plain; want = 0; break;
+        case 1: dom = userns; want = 0; break;
+        case 2: dom = plain; flags = 1; want = VIR_ERR_INVALID_ARG; break;
+        default: dom = off; want = VIR_ERR_OPERATION_INVALID; break;
+        }
+        n = virDomainLxcOpenNamespace(dom, &fds, flags);
+        if (n < 0) {
+            virErrorPtr e = virGetLastError();
+
+            if (fds != NULL)
+                listSet++;
+            if (want && e && e->code == want)
+                expectedErr++;
+            else
+                unexpected++;
+            continue;
+        }
+        if (!want && nsExact(dom == plain ? &plainNs : &usernsNs, fds, n))
+            ok++;
+        else
+            wrong++;
+        for (k = 0; k < n; k++)
+            close(fds[k]);
+        free(fds);
+    }
+    after = countFds();
+    tcPrintLib();
+    /* cold: what the first calls set up for good, named like "new". */
+    tcExtraBuf[0] = '\0';
+    snapNew(&cold);
+    printf("leak_%s calls=%d ok=%d wrong=%d expected_errors=%d unexpected=%d "
+           "fdlist_set_on_error=%d ns_leaked=%d other_leaked=%d sockets_leaked=%d "
+           "cold_%s core=%s ms=%lld\n",
+           multi ? "mt" : "st", calls + 4, ok, wrong, expectedErr, unexpected, listSet,
+           after.ns - before.ns, after.other - before.other,
+           after.sockets - before.sockets, tcExtraBuf,
+           mapped("libvirt-lxc-core") == 1 ? "yes" : "no", nowMs() - t0);
+    return 0;
+}
+
+/* ---- restart: the daemon goes away between two calls ----------------- */
+
+static char **restartCmd;
+
+/* Runs the restart command, without the library choice of this process:
+ * the daemon it starts must not inherit LD_PRELOAD or LD_LIBRARY_PATH. */
+static int
+runRestart(void)
+{
+    pid_t pid;
+    int status;
+
+    fflush(stdout);
+    if ((pid = fork()) < 0)
+        return -1;
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+
+        unsetenv("LD_PRELOAD");
+        unsetenv("LD_LIBRARY_PATH");
+        /* up.sh talks on stderr; keep it out of the scenario's stderr. */
+        dup2(devnull, STDOUT_FILENO);
+        dup2(devnull, STDERR_FILENO);
+        execvp(restartCmd[0], restartCmd);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* One call on a connection, restart, then (a) a call on the same, now dead,
+ * connection, and (b) the reported call on a new connection. Ours keeps its
+ * own pooled connection to the daemon; it died too and must be replaced
+ * without the caller noticing. */
+static int
+restartRun(void *opaque)
+{
+    virConnectPtr conn, conn2;
+    virDomainPtr dom;
+    virErrorPtr e;
+    int *fds = JUNK, n, rc;
+
+    (void)opaque;
+    /* The dead connection's failure (libvirt's) is reported in the
+     * sameconn_* fields, not by the default handler on stderr. */
+    virSetErrorFunc(NULL, quietCb);
+    /* libvirt's client writes to the dead socket: SIGPIPE would kill the
+     * process, as it would virsh if virsh did not ignore it. */
+    signal(SIGPIPE, SIG_IGN);
+    goMultiThreaded();
+    conn = tcOpen(0);
+    dom = tcDomain(conn, "lxcgo-plain");
+    n = virDomainLxcOpenNamespace(dom, &fds, 0);
+    tcExtra("before=%s ", nsExact(&plainNs, fds, n) ? "ok" : "wrong");
+    if (n > 0) {
+        for (rc = 0; rc < n; rc++)
+            close(fds[rc]);
+        free(fds);
+    }
+    rc = runRestart();
+    tcExtra("restart_rc=%d ", rc);
+
+    fds = JUNK;
+    n = virDomainLxcOpenNamespace(dom, &fds, 0);
+    e = virGetLastError();
+    tcExtra("sameconn_ret=%d sameconn_exact=%s sameconn_code=%d sameconn_msg=",
+            n, nsExact(&plainNs, fds, n) ? "yes" : "no", e ? e->code : 0);
+    tcQuote(tcExtraBuf, sizeof(tcExtraBuf), e ? e->message : NULL);
+    tcExtra(" ");
+    if (n > 0) {
+        for (rc = 0; rc < n; rc++)
+            close(fds[rc]);
+        free(fds);
+    }
+    virResetLastError();
+
+    conn2 = tcOpen(0);
+    dom = tcDomain(conn2, "lxcgo-plain");
+    fds = JUNK;
+    n = virDomainLxcOpenNamespace(dom, &fds, 0);
+    reportFds(&plainNs, fds, n);
+    tcExtra(" core=%s", mapped("libvirt-lxc-core") == 1 ? "yes" : "no");
+    return n;
+}
+
+/* The init pids may change when the daemon restarts a domain; looked up
+ * fresh by each mode. */
+static void
+loadNamespaces(void)
+{
+    virConnectPtr conn = tcOpen(0);
+
+    if (nsLoad(&plainNs, tcInitPid(tcDomain(conn, "lxcgo-plain"))) < 0 ||
+        nsLoad(&usernsNs, tcInitPid(tcDomain(conn, "lxcgo-userns"))) < 0) {
+        fprintf(stderr, "cannot read the containers' init namespaces\n");
+        exit(2);
+    }
+    virConnectClose(conn);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct { const char *name; openCase c; } cases[] = {
+        /* dom, multi, flags, nullList, readonly, handlers */
+        { "plain_mt", { DOM_PLAIN, 1, 0, 0, 0, 0 } },
+        { "userns_mt", { DOM_USERNS, 1, 0, 0, 0, 0 } },
+        { "plain_st", { DOM_PLAIN, 0, 0, 0, 0, 0 } },
+        { "userns_st", { DOM_USERNS, 0, 0, 0, 0, 0 } },
+        { "inactive_mt", { DOM_OFF, 1, 0, 0, 0, 0 } },
+        { "inactive_st", { DOM_OFF, 0, 0, 0, 0, 0 } },
+        { "inactive_global_mt", { DOM_OFF, 1, 0, 0, 0, 1 } },
+        { "inactive_conn_st", { DOM_OFF, 0, 0, 0, 0, 2 } },
+        { "unknown_uuid_mt", { DOM_GONE, 1, 0, 0, 0, 0 } },
+        { "unknown_uuid_st", { DOM_GONE, 0, 0, 0, 0, 0 } },
+        { "unknown_uuid_conn_mt", { DOM_GONE, 1, 0, 0, 0, 2 } },
+        { "unknown_uuid_global_st", { DOM_GONE, 0, 0, 0, 0, 1 } },
+        { "flags_mt", { DOM_PLAIN, 1, 1, 0, 0, 0 } },
+        { "flags_st", { DOM_PLAIN, 0, 1, 0, 0, 0 } },
+        { "flags_conn_mt", { DOM_USERNS, 1, 0x80000000u, 0, 0, 2 } },
+        { "flags_global_st", { DOM_USERNS, 0, 2, 0, 0, 1 } },
+        { "null_domain_mt", { DOM_NULL, 1, 0, 0, 0, 0 } },
+        { "null_domain_global_st", { DOM_NULL, 0, 0, 0, 0, 1 } },
+        { "null_fdlist_mt", { DOM_PLAIN, 1, 0, 1, 0, 0 } },
+        { "null_fdlist_conn_st", { DOM_PLAIN, 0, 0, 1, 0, 2 } },
+        { "readonly_mt", { DOM_PLAIN, 1, 0, 0, 1, 0 } },
+        { "readonly_st", { DOM_USERNS, 0, 0, 0, 1, 0 } },
+        { "readonly_conn_mt", { DOM_PLAIN, 1, 0, 0, 1, 2 } },
+        { "readonly_global_st", { DOM_PLAIN, 0, 0, 0, 1, 1 } },
+        /* Checked before the domain is looked at: flags and read-only. */
+        { "readonly_flags_st", { DOM_OFF, 0, 1, 0, 1, 0 } },
+        { "null_fdlist_flags_mt", { DOM_OFF, 1, 1, 1, 0, 0 } },
+    };
+    size_t i;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (virInitialize() < 0)
+        return 2;
+    loadNamespaces();
+
+    if (argc == 4 && strcmp(argv[1], "stress") == 0)
+        return stressMain(atoi(argv[2]), atoi(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "leak") == 0)
+        return leakMain(strcmp(argv[2], "mt") == 0, atoi(argv[3]));
+    if (argc >= 3 && strcmp(argv[1], "restart") == 0) {
+        restartCmd = argv + 2;
+        tcPrintLib();
+        tcRun("restart", restartRun, NULL);
+        return 0;
+    }
+    if (argc != 1) {
+        fprintf(stderr, "usage: open_ns [stress THREADS CALLS | leak mt|st CALLS |"
+                " restart CMD...]\n");
+        return 2;
+    }
+
+    tcPrintLib();
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        tcRun(cases[i].name, openRun, (void *)&cases[i].c);
+    return 0;
+}
