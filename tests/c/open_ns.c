@@ -14,11 +14,13 @@
  * their own so that the runner can compare the rest and check those apart:
  *   core=yes|no   libvirt-lxc-core.so mapped in this process after the call
  *                 (ours: yes when the call ran in-process)
- *   threads=N     threads of this process after the call (single-threaded
- *                 scenarios only: the call must leave it single-threaded)
- *   sockets=N     socket fds after a stress run (ours keeps a small pool)
+ *   new=, cold_new=  fds open after the call(s) that were not before, by
+ *                 kind (ours in-process: what loading the Go core sets up)
+ *   sockets=+N    socket fds gained over a stress run (ours keeps a pool)
  *   sameconn_*    the call on a connection that died with the daemon
  *   ms=N          elapsed time, for information
+ * threads=N (single-threaded scenarios: threads after the call) must be 1
+ * for both.
  */
 #include <dirent.h>
 #include <pthread.h>
