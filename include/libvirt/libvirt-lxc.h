@@ -54,6 +54,14 @@ extern "C" {
  * multi-threaded), and a child forked after a previous call fails with
  * VIR_ERR_OPERATION_INVALID.
  *
+ * Differs: in a Go program (cgo) the call loads the library's Go core, so the
+ * process then holds two Go runtimes. The Go project does not support that
+ * (golang/go#18976). Measured on Linux amd64 with a go1.26 host: the calls
+ * work, repeatedly and from several goroutines, and the host's GC,
+ * preemption, timers, os/signal, CPU profiling and nil-dereference panics
+ * keep working (tests/clients/godlopen). Not measured: other Go versions
+ * or architectures, or a process that already holds a Go c-shared library.
+ *
  * Returns the number of fds in *@fdlist, or -1 on error.
  */
 int virDomainLxcOpenNamespace(virDomainPtr domain,
