@@ -86,11 +86,11 @@ func ourLib(t *testing.T) string {
 	return p
 }
 
-// execute runs prog with our library, or with the system one preloaded
-// (same soname, so it takes the place of ours).
-func execute(t *testing.T, prog string, system bool) run {
+// execute runs prog (with args) with our library, or with the system one
+// preloaded (same soname, so it takes the place of ours).
+func execute(t *testing.T, prog string, system bool, args ...string) run {
 	t.Helper()
-	cmd := exec.Command(prog)
+	cmd := exec.Command(prog, args...)
 	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+buildDir(t), "LANG=C", "LC_ALL=C")
 	if system {
 		cmd.Env = append(cmd.Env, "LD_PRELOAD="+systemLib)
@@ -99,7 +99,7 @@ func execute(t *testing.T, prog string, system bool) run {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%s (system=%v): %v\nstderr: %s\nstdout: %s", prog, system, err, stderr.String(), out)
+		t.Fatalf("%s %v (system=%v): %v\nstderr: %s\nstdout: %s", prog, args, system, err, stderr.String(), out)
 	}
 	r := run{lines: map[string]string{}}
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -155,12 +155,18 @@ func both(t *testing.T, name string) (ours, sys run) {
 	return ours, sys
 }
 
-// fields turns "k=v k2=\"quoted v\" ..." into a map (quotes kept off).
+// fields turns "k=v k2=\"quoted v\" word ..." into a map (quotes kept off;
+// a bare word such as "noerror" maps to "").
 func fields(line string) map[string]string {
 	m := map[string]string{}
 	for len(line) > 0 {
 		line = strings.TrimLeft(line, " ")
 		k, rest, ok := strings.Cut(line, "=")
+		if sp := strings.IndexByte(line, ' '); sp >= 0 && (!ok || sp < len(k)) {
+			m[line[:sp]] = ""
+			line = line[sp+1:]
+			continue
+		}
 		if !ok {
 			m[line] = ""
 			break

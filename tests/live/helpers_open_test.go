@@ -1,0 +1,179 @@
+//go:build live
+
+package live
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// daemonPidFile is where the test bed's libvirtd writes its pid.
+const daemonPidFile = "/run/libvirt/lxcgo-libvirtd.pid"
+
+// testbedEnv runs tests/testbed/up.sh with extra environment, e.g.
+// LXCGO_DAEMON_LIBRARY_PATH or LXCGO_DAEMON_RESTART.
+func testbedEnv(t *testing.T, env ...string) {
+	t.Helper()
+	cmd := exec.Command("bash", upScript(t))
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v tests/testbed/up.sh: %v\n%s", env, err, out)
+	}
+}
+
+func upScript(t *testing.T) string {
+	return filepath.Join(repoRoot(t), "tests", "testbed", "up.sh")
+}
+
+// daemonPid is the pid of the test bed's libvirtd.
+func daemonPid(t *testing.T) int {
+	t.Helper()
+	data, err := os.ReadFile(daemonPidFile)
+	if err != nil {
+		t.Fatalf("test bed daemon: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatalf("%s: %v", daemonPidFile, err)
+	}
+	return pid
+}
+
+// mappedFiles lists the files mapped by process pid.
+func mappedFiles(t *testing.T, pid int) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/maps")
+	if err != nil {
+		t.Fatalf("maps of %d: %v", pid, err)
+	}
+	files := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if i := strings.Index(line, "/"); i >= 0 {
+			files[line[i:]] = true
+		}
+	}
+	return files
+}
+
+// initNamespaces reads the inode of each namespace of the domain's init
+// straight from /proc, without libvirt-lxc: init is the child of the
+// controller, whose pid is the domain id.
+func initNamespaces(t *testing.T, domain string) map[string]uint64 {
+	t.Helper()
+	out, err := exec.Command("virsh", "-q", "-c", "lxc:///system", "domid", domain).Output()
+	if err != nil {
+		t.Fatalf("virsh domid %s: %v", domain, err)
+	}
+	id := strings.TrimSpace(string(out))
+	children, err := os.ReadFile("/proc/" + id + "/task/" + id + "/children")
+	if err != nil {
+		t.Fatalf("controller of %s: %v", domain, err)
+	}
+	fields := strings.Fields(string(children))
+	if len(fields) != 1 {
+		t.Fatalf("controller %s of %s has children %q, want one", id, domain, fields)
+	}
+	ns := map[string]uint64{}
+	for _, name := range []string{"user", "ipc", "uts", "net", "pid", "mnt"} {
+		fi, err := os.Stat("/proc/" + fields[0] + "/ns/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns[name] = fi.Sys().(*syscall.Stat_t).Ino
+	}
+	return ns
+}
+
+// wantInodes is the "ino=" field the daemon's answer must produce: init's
+// namespaces in the daemon's order.
+func wantInodes(ns map[string]uint64) string {
+	var s []string
+	for _, name := range []string{"user", "ipc", "uts", "net", "pid", "mnt"} {
+		s = append(s, strconv.FormatUint(ns[name], 10))
+	}
+	return strings.Join(s, ",")
+}
+
+// checkLibs fails unless ours ran our library and sys the system one.
+func checkLibs(t *testing.T, ours, sys run) {
+	t.Helper()
+	if ours.lib != ourLib(t) {
+		t.Fatalf("ours used %q, want %q", ours.lib, ourLib(t))
+	}
+	want, err := filepath.EvalSymlinks(systemLib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sys.lib != want {
+		t.Fatalf("LD_PRELOAD run used %q, want %q", sys.lib, want)
+	}
+}
+
+// compareRuns compares every scenario of a and b field by field, except
+// the fields in skip (those that differ by design, checked apart).
+func compareRuns(t *testing.T, what string, a, b run, skip ...string) {
+	t.Helper()
+	if len(a.order) == 0 {
+		t.Fatalf("%s: no scenario printed", what)
+	}
+	if d := cmp.Diff(a.order, b.order); d != "" {
+		t.Errorf("%s: scenario lists differ:\n%s", what, d)
+	}
+	for _, sc := range a.order {
+		fa, fb := fields(a.lines[sc]), fields(b.lines[sc])
+		for _, k := range skip {
+			delete(fa, k)
+			delete(fb, k)
+		}
+		if d := cmp.Diff(fa, fb); d != "" {
+			t.Errorf("%s/%s differs (-first +second):\n%s", what, sc, d)
+		}
+	}
+}
+
+// checkNewFds checks a "new=" list (fds a call left open). libvirt's
+// library and ours out of process must leave nothing. Ours in process may
+// keep what loading the Go core sets up once: the runtime's netpoller
+// (eventpoll, eventfd), the cgroup CPU limit files it watches for
+// GOMAXPROCS, and at most one pooled connection to the daemon; all
+// close-on-exec, and never a namespace fd.
+func checkNewFds(t *testing.T, where, list string, coreAllowed bool) {
+	t.Helper()
+	if list == "none" {
+		return
+	}
+	if !coreAllowed {
+		t.Errorf("%s: fds left open: %s", where, list)
+		return
+	}
+	sockets := 0
+	var bad []string
+	for _, fd := range strings.Split(list, ",") {
+		kind, ok := strings.CutSuffix(fd, ":cloexec")
+		switch {
+		case !ok:
+			bad = append(bad, fd+" (not close-on-exec)")
+		case kind == "socket":
+			sockets++
+		case kind == "anon_inode:[eventpoll]", kind == "anon_inode:[eventfd]",
+			strings.HasPrefix(kind, "/sys/fs/cgroup/"):
+		default:
+			bad = append(bad, fd)
+		}
+	}
+	if sockets > 1 {
+		bad = append(bad, strconv.Itoa(sockets)+" sockets")
+	}
+	sort.Strings(bad)
+	if len(bad) > 0 {
+		t.Errorf("%s: unexpected fds left open: %v (all: %s)", where, bad, list)
+	}
+}
