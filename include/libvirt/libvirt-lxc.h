@@ -31,7 +31,10 @@ extern "C" {
  *
  * On success *@fdlist is a malloc()ed array that the caller free()s, and each
  * fd in it is close-on-exec and owned by the caller. With 0 fds *@fdlist is
- * NULL. On failure *@fdlist is NULL and no fd is left open.
+ * NULL. When the daemon was asked and the call failed, *@fdlist is NULL and
+ * no fd is left open; when the call failed before that (invalid @domain,
+ * read-only connection), *@fdlist is left as the caller set it, as libvirt
+ * leaves it.
  *
  * Errors: invalid @domain (VIR_ERR_INVALID_DOMAIN), NULL @fdlist
  * (VIR_ERR_INVALID_ARG), a read-only connection (VIR_ERR_OPERATION_DENIED,
