@@ -38,8 +38,10 @@ type Client struct {
 	// is the daemon; nil means OpenInHost.
 	InHost func(*Request) ([]int, error)
 
-	mu   sync.Mutex
-	idle map[poolKey][]*conn
+	mu        sync.Mutex
+	idle      map[poolKey][]*conn
+	daemonPid int  // process for which daemonVal holds inDaemonProcess's answer
+	daemonVal bool
 }
 
 type poolKey struct {
@@ -60,6 +62,61 @@ func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 	if req.ReadOnly {
 		return nil, newError(ErrOperationDeny, FromNone, "read only access prevents virDomainLxcOpenNamespace")
 	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	key := poolKey{req.URI, req.ReadOnly}
+	pid := os.Getpid()
+
+	for attempt := 0; ; attempt++ {
+		// A pooled connection for this (URI, read-only) was opened after
+		// the socket was selected and the in-daemon checks passed for this
+		// process; like libvirt's client, which selects the socket when it
+		// opens a connection, nothing is re-resolved for it. Without one,
+		// resolve now: errors of Resolve come back on every such call.
+		cn := c.take(key, pid, attempt > 0)
+		fresh := cn == nil
+		if fresh {
+			var err error
+			cn, err = c.open(req, key, pid, deadline)
+			if errors.Is(err, errSelf) {
+				return c.inHost(req)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if cn == nil {
+				return c.inHost(req)
+			}
+		}
+		fds, err := cn.openNamespace(req, deadline)
+		if err == nil {
+			c.put(key, cn, pid)
+			return fds, nil
+		}
+		var le *Error
+		if errors.As(err, &le) && !cn.broken {
+			c.put(key, cn, pid) // a daemon error reply leaves the stream in step
+			return nil, le
+		}
+		cn.close()
+		var ce *callError
+		// A cached connection the daemon dropped while idle (restart,
+		// keepalive timeout): try once more on a new one.
+		if errors.As(err, &ce) && ce.retry && !fresh && attempt == 0 {
+			continue
+		}
+		return nil, cn.toLibvirtError(err)
+	}
+}
+
+// open selects the socket for req.URI and opens and handshakes a new
+// connection to it. It returns (nil, nil) when this process is the daemon
+// (the request is then served in-host), errSelf when the socket's peer turns
+// out to be this process.
+func (c *Client) open(req *Request, key poolKey, pid int, deadline time.Time) (*conn, error) {
 	env := c.Env
 	if env == nil {
 		env = HostEnv()
@@ -74,47 +131,39 @@ func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 		// without touching the network.
 		return nil, newError(ErrInternal, FromRPC, "Receiving file descriptors is not supported on this socket")
 	}
-	inDaemon := c.InDaemon
-	if inDaemon == nil {
-		inDaemon = inDaemonProcess
+	if c.inDaemon(pid) {
+		return nil, nil
 	}
-	if inDaemon() {
-		return c.inHost(req)
+	cn, err := dial(t.Socket, deadline)
+	if err != nil {
+		return nil, err
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	deadline := time.Now().Add(timeout)
-	key := poolKey{req.URI, req.ReadOnly}
-
-	for attempt := 0; ; attempt++ {
-		cn, fresh, err := c.get(key, t, deadline, attempt > 0)
-		if errors.Is(err, errSelf) {
-			return c.inHost(req)
-		}
-		if err != nil {
-			return nil, err
-		}
-		fds, err := cn.openNamespace(req, deadline)
-		if err == nil {
-			c.put(key, cn)
-			return fds, nil
-		}
-		var le *Error
-		if errors.As(err, &le) && !cn.broken {
-			c.put(key, cn) // a daemon error reply leaves the stream in step
-			return nil, le
-		}
+	if err := cn.handshake(t.Name, t.ReadOnly, deadline); err != nil {
 		cn.close()
-		var ce *callError
-		// A cached connection the daemon dropped while idle (restart,
-		// keepalive timeout): try once more on a new one.
-		if errors.As(err, &ce) && ce.retry && !fresh && attempt == 0 {
-			continue
-		}
 		return nil, cn.toLibvirtError(err)
 	}
+	return cn, nil
+}
+
+// inDaemon runs the pre-connect "are we the daemon" test. The default test's
+// answer is kept per process (a forked child tests again); SO_PEERCRED at
+// dial time remains the authoritative test.
+func (c *Client) inDaemon(pid int) bool {
+	if c.InDaemon != nil {
+		return c.InDaemon()
+	}
+	c.mu.Lock()
+	if c.daemonPid == pid {
+		v := c.daemonVal
+		c.mu.Unlock()
+		return v
+	}
+	c.mu.Unlock()
+	v := inDaemonProcess(pid)
+	c.mu.Lock()
+	c.daemonPid, c.daemonVal = pid, v
+	c.mu.Unlock()
+	return v
 }
 
 func (c *Client) inHost(req *Request) ([]int, error) {
@@ -124,48 +173,33 @@ func (c *Client) inHost(req *Request) ([]int, error) {
 	return OpenInHost(req)
 }
 
-// get returns an idle connection for key, or opens and handshakes a new one.
-// With fresh set, idle connections for key are closed first: after one of
+// take returns an idle connection for key opened by this process, or nil.
+// With fresh set, idle connections for key are closed instead: after one of
 // them turned out dead, the rest most likely are too (daemon restart).
-func (c *Client) get(key poolKey, t *Target, deadline time.Time, fresh bool) (*conn, bool, error) {
-	pid := os.Getpid()
+// Connections inherited across fork share their socket with the parent, so
+// nothing is sent on them; only our copy is closed.
+func (c *Client) take(key poolKey, pid int, fresh bool) *conn {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for {
 		list := c.idle[key]
 		if len(list) == 0 {
-			break
+			return nil
 		}
 		cn := list[len(list)-1]
+		list[len(list)-1] = nil
 		c.idle[key] = list[:len(list)-1]
-		if fresh && cn.pid == pid {
+		if fresh || cn.pid != pid {
 			cn.close()
 			continue
 		}
-		if cn.pid != pid {
-			// Inherited across fork: the socket is shared with the parent,
-			// so send nothing on it; close only our copy.
-			cn.close()
-			continue
-		}
-		c.mu.Unlock()
-		return cn, false, nil
+		return cn
 	}
-	c.mu.Unlock()
-
-	cn, err := dial(t.Socket, deadline)
-	if err != nil {
-		return nil, true, err
-	}
-	if err := cn.handshake(t.Name, t.ReadOnly, deadline); err != nil {
-		cn.close()
-		return nil, true, cn.toLibvirtError(err)
-	}
-	return cn, true, nil
 }
 
 // put returns a healthy connection to the pool, or closes it if the pool is
 // full.
-func (c *Client) put(key poolKey, cn *conn) {
+func (c *Client) put(key poolKey, cn *conn, pid int) {
 	max := c.MaxIdle
 	if max <= 0 {
 		max = 2
@@ -175,7 +209,7 @@ func (c *Client) put(key poolKey, cn *conn) {
 	if c.idle == nil {
 		c.idle = make(map[poolKey][]*conn)
 	}
-	if cn.broken || cn.pid != os.Getpid() || len(c.idle[key]) >= max {
+	if cn.broken || cn.pid != pid || len(c.idle[key]) >= max {
 		cn.close()
 		return
 	}

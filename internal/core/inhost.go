@@ -30,13 +30,12 @@ var nsNames = []string{"user", "ipc", "uts", "net", "pid", "mnt"}
 // pid into driver.pid and holds a POSIX lock on it while it runs. Requiring
 // the lock rules out a stale file whose pid was reused by another process.
 // SO_PEERCRED after connecting remains the authoritative test.
-func inDaemonProcess() bool {
+func inDaemonProcess(pid int) bool {
 	path := lxcStateDir + "/driver.pid"
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return false
 	}
-	pid := os.Getpid()
 	if strings.TrimSpace(string(data)) != strconv.Itoa(pid) {
 		return false
 	}

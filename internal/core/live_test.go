@@ -266,7 +266,7 @@ func TestLiveInHostMatchesDaemon(t *testing.T) {
 			t.Errorf("%s flags %d: -daemon +in-host\n%s", r.Name, r.Flags, diff)
 		}
 	}
-	if inDaemonProcess() {
+	if inDaemonProcess(os.Getpid()) {
 		t.Error("the test process takes itself for the daemon")
 	}
 }
