@@ -40,7 +40,7 @@ type Client struct {
 
 	mu        sync.Mutex
 	idle      map[poolKey][]*conn
-	daemonPid int  // process for which daemonVal holds inDaemonProcess's answer
+	daemonPid int // process for which daemonVal holds inDaemonProcess's answer
 	daemonVal bool
 }
 
