@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include <libvirt/libvirt-lxc.h>
 
@@ -56,6 +57,12 @@ useHelper(void)
 {
     char path[PATH_MAX + 64];
 
+    /* A setuid (secure-mode) process must not hand its caller's
+     * environment (GODEBUG, GOTRACEBACK, ...) to a Go runtime: the helper
+     * runs with a fixed environment, and only it is used there (if it is
+     * missing, its error says so). */
+    if (getauxval(AT_SECURE))
+        return 1;
     if (lxcCoreLoadedHere())
         return 0;
     if (!lxcCoreForkedAfterLoad() && !singleThreaded())

@@ -48,7 +48,10 @@ extern "C" {
  * virt-login-shell's helper does): its call, like a call in a child forked
  * after a previous call (where the inherited Go runtime is dead), is served
  * by a short-lived helper program, libvirt-lxc-open, installed beside the
- * library's private core, over a connection of its own.
+ * library's private core, over a connection of its own. So is every call in
+ * a secure-execution (setuid) process, multi-threaded or not: the helper
+ * runs with a fixed environment, so nothing of the caller's (GODEBUG,
+ * GOTRACEBACK, ...) reaches a Go runtime there.
  *
  * Differs: such a call costs a few milliseconds (a process and a connection
  * each time), and the helper's own failures (missing, killed, no answer

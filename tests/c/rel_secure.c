@@ -1,7 +1,7 @@
 /*
  * rel_secure: our library in a secure-execution (AT_SECURE) process.
  *
- *   rel_secure URI DOMAIN
+ *   rel_secure URI DOMAIN [threads]
  *
  * Run by the live runner as a setuid-root copy executed by an unprivileged
  * user (and once normally, as a control). Lines:
@@ -16,21 +16,33 @@
  * (as virt-login-shell does) keeps AT_SECURE for its whole life but passes
  * libvirt's check: that is where our OpenNamespace runs in a secure process,
  * single-threaded, hence through the helper with its fixed environment.
+ * With "threads", a second thread is started first: a secure process is
+ * served by the helper even when multi-threaded, so that no Go runtime
+ * ever reads its caller's environment (GODEBUG, GOTRACEBACK, ...).
  */
+#include <pthread.h>
 #include <sys/auxv.h>
 
 #include "rel_util.h"
 
+static void *
+sleeper(void *arg)
+{
+    pause();
+    return arg;
+}
+
 int
 main(int argc, char **argv)
 {
+    pthread_t t;
     char err[8192];
     virConnectPtr conn;
     virDomainPtr dom;
     int *fds = NULL, n, i;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: rel_secure URI DOMAIN\n");
+    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "threads") == 0)) {
+        fprintf(stderr, "usage: rel_secure URI DOMAIN [threads]\n");
         return 2;
     }
     tcPrintLib();
@@ -81,6 +93,10 @@ main(int argc, char **argv)
     relQuiet(conn);
     if (!(dom = virDomainLookupByName(conn, argv[2]))) {
         printf("open ret=-2 no domain\n");
+        return 0;
+    }
+    if (argc == 4 && pthread_create(&t, NULL, sleeper, NULL) != 0) {
+        printf("open ret=-2 pthread_create failed\n");
         return 0;
     }
     n = virDomainLxcOpenNamespace(dom, &fds, 0);

@@ -712,11 +712,15 @@ func TestReliabilityEnvironment(t *testing.T) {
 		}
 	}
 
-	t.Run("setuid", func(t *testing.T) { relSetuid(t, hostile) })
+	t.Run("setuid", func(t *testing.T) { relSetuid(t, hostile, "") })
+	t.Run("setuid-threads", func(t *testing.T) { relSetuid(t, hostile, "threads") })
 }
 
-// relSetuid runs a setuid-root copy of rel_secure as nobody.
-func relSetuid(t *testing.T, hostile []string) {
+// relSetuid runs a setuid-root copy of rel_secure as nobody; with mode
+// "threads" the process is multi-threaded when it calls OpenNamespace, and
+// must still be served by the helper (no Go runtime reading its caller's
+// environment in a secure process).
+func relSetuid(t *testing.T, hostile []string, mode string) {
 	dir, err := os.MkdirTemp("", "lxcgo-suid-")
 	if err != nil {
 		t.Fatal(err)
@@ -737,8 +741,12 @@ func relSetuid(t *testing.T, hostile []string) {
 	log := filepath.Join(dir, "strace")
 	// strace -u honours the setuid bit (its tracer is root) and shows the
 	// helper's execve; the AT_SECURE line proves the mode held.
-	cmd := exec.Command("strace", "-f", "-qq", "-e", "trace=execve", "-v", "-s", "4096",
-		"-o", log, "-u", "nobody", suid, testURI, "lxcgo-plain")
+	args := []string{"-f", "-qq", "-e", "trace=execve", "-v", "-s", "4096",
+		"-o", log, "-u", "nobody", suid, testURI, "lxcgo-plain"}
+	if mode != "" {
+		args = append(args, mode)
+	}
+	cmd := exec.Command("strace", args...)
 	// No LD_LIBRARY_PATH: ignored in secure mode; rel_secure's absolute
 	// rpath finds our library.
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "LANG=C"}, hostile...)
@@ -758,7 +766,11 @@ func relSetuid(t *testing.T, hostile []string) {
 	}
 	t.Logf("EnterSecurityLabel in the setuid process: %s", l["setuid_seclabel"])
 	o := fields(l["open"])
-	if atoi(t, "open", o["ret"]) <= 0 || o["threads"] != "1" || o["core_loaded"] != "0" {
+	threads := "1"
+	if mode == "threads" {
+		threads = "2"
+	}
+	if atoi(t, "open", o["ret"]) <= 0 || o["threads"] != threads || o["core_loaded"] != "0" {
 		t.Errorf("OpenNamespace after uid := euid: %q", l["open"])
 	}
 	envs := helperEnvs(t, log)
