@@ -28,15 +28,36 @@ func python(t testing.TB, code string) json.RawMessage {
 	t.Helper()
 	prelude := `import json, os, sys, libvirt, libvirt_lxc
 libvirt.registerErrorHandler(lambda c, e: None, None)
+# The reference must be libvirt's own library, never ours from a build tree.
+_lxc = {l.split()[-1] for l in open("/proc/self/maps") if "libvirt-lxc.so" in l}
+if {os.path.realpath(p) for p in _lxc} != {os.path.realpath("/usr/lib/x86_64-linux-gnu/libvirt-lxc.so.0")}:
+    sys.exit("python loaded %s, not the system libvirt-lxc.so.0" % sorted(_lxc))
 def err_tuple():
     e = libvirt.virGetLastError()
     return [e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]]
 `
-	out, err := exec.Command("/usr/bin/python3", "-c", prelude+code).Output()
+	cmd := exec.Command("/usr/bin/python3", "-c", prelude+code)
+	cmd.Env = systemLibraryEnv()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("python: %v", err)
+		t.Fatalf("python: %v: %s", err, stderr.String())
 	}
 	return out
+}
+
+// systemLibraryEnv is this process's environment without what would make
+// the dynamic loader pick another libvirt-lxc.so.0 (meson test points
+// LD_LIBRARY_PATH at the build tree).
+func systemLibraryEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LD_LIBRARY_PATH=") && !strings.HasPrefix(kv, "LD_PRELOAD=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 type liveDomain struct {
