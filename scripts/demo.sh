@@ -1,9 +1,10 @@
 #!/bin/bash
 # The main job: sets everything up (packages, a libvirtd with real LXC
-# domains), builds libvirt-lxc.so.0, and runs an unchanged virsh
-# `lxc-enter-namespace` into each running test domain, once with the system
-# libvirt-lxc.so.0 and once with ours, proving from the dynamic loader's own
-# trace which library (and whether our Go core) was loaded, and comparing.
+# domains), builds libvirt-lxc.so.0, and runs unchanged clients into each
+# running test domain, once with the system libvirt-lxc.so.0 and once with
+# ours, comparing: virsh `lxc-enter-namespace` (proving from the dynamic
+# loader's own trace which library, and whether our Go core, was loaded) and
+# virt-login-shell's helper (proving it from the file the kernel mapped).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 "$ROOT/tests/testbed/up.sh"
@@ -33,7 +34,7 @@ for dom in lxcgo-plain lxcgo-userns; do
     run system "" "$dom"
     run ours "$BUILD" "$dom"
     for label in system ours; do
-        echo "--- with the $label library (exit $(cat "$tmp/rc.$label")); loaded:"
+        echo "--- with $( [ $label = ours ] && echo our || echo the system ) library (exit $(cat "$tmp/rc.$label")); loaded:"
         sed 's/^/      /' "$tmp/libs.$label"
         sed 's/^/    /' "$tmp/out.$label"
         [ -s "$tmp/err.$label" ] && sed 's/^/    stderr: /' "$tmp/err.$label"
@@ -50,6 +51,38 @@ for dom in lxcgo-plain lxcgo-userns; do
         echo "=== $dom: identical output, exit 0 with both libraries"
     else
         echo "FAIL: $dom: outputs differ"; diff "$tmp/out.system" "$tmp/out.ours" || true; fail=1
+    fi
+    echo
+done
+
+# virt-login-shell's helper logs a user into the domain named after them.
+# tests/clients/login-shell.sh runs it in a private mount namespace with a
+# throw-away user and config, and ours put in the system library's place
+# (the loader ignores LD_LIBRARY_PATH for setuid programs); nothing on the
+# host changes.
+uid=60990
+for dom in lxcgo-plain lxcgo-userns; do
+    echo "=== virt-login-shell-helper as user $dom -c '...'"
+    for label in system ours; do
+        build=""; [ $label = ours ] && build=$BUILD
+        mkdir -p "$tmp/ls.$label"
+        "$ROOT/tests/clients/login-shell.sh" "$tmp/ls.$label" "$build" "$dom" $uid $uid \
+            "$INSIDE; echo \"id: \$(id -u)\"" >/dev/null 2>&1 || true
+        echo "--- with $( [ $label = ours ] && echo our || echo the system ) library (exit $(cat "$tmp/ls.$label/rc" 2>/dev/null)); mapped:"
+        sed 's/^/      /' "$tmp/ls.$label/mapped" 2>/dev/null
+        sed 's/^/    /' "$tmp/ls.$label/stdout" 2>/dev/null
+    done
+    read -r sys_lib _ <"$tmp/ls.system/mapped" || true
+    read -r _ our_sum <"$tmp/ls.ours/mapped" || true
+    if [ "$our_sum" != "$(sha256sum "$BUILD/libvirt-lxc.so.0" | cut -d' ' -f1)" ] ||
+       [ "$(readlink -f "$sys_lib")" != "$SYS" ]; then
+        echo "FAIL: virt-login-shell-helper did not map the intended libraries"; fail=1
+    fi
+    if [ "$(cat "$tmp/ls.system/rc" 2>/dev/null)" = 0 ] && [ "$(cat "$tmp/ls.ours/rc" 2>/dev/null)" = 0 ] &&
+       cmp -s "$tmp/ls.system/stdout" "$tmp/ls.ours/stdout"; then
+        echo "=== $dom: identical output, exit 0 with both libraries"
+    else
+        echo "FAIL: $dom: virt-login-shell outputs differ"; fail=1
     fi
     echo
 done
