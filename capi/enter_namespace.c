@@ -144,27 +144,6 @@ lxcInNamespace(const struct stat *st, int idx)
            st->st_ino != 0;
 }
 
-/* Number of threads of the process, 0 if unknown. */
-static long
-lxcThreadCount(void)
-{
-    char buf[4096];
-    ssize_t n;
-    char *p;
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return 0;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    if (!(p = strstr(buf, "\nThreads:")))
-        return 0;
-    return strtol(p + strlen("\nThreads:"), NULL, 10);
-}
-
 /*
  * setns(fd, 0) failed with EINVAL, which libvirt ignores. Tell the cases
  * apart: already there (success), mnt or user namespace refused because the

@@ -102,4 +102,9 @@ virConnectPtr lxcDomainConn(virDomainPtr dom);
  * unrecognised libvirt.so, does make libvirt dispatch one error. */
 int lxcConnIsReadOnly(virDomainPtr dom);
 
+/* Number of threads of this process from /proc/self/status, 0 if unknown
+ * (e.g. inside a container's mount namespace, whose /proc does not show
+ * us). Plain read(2): safe in a child after fork(). */
+long lxcThreadCount(void);
+
 #endif /* LXC_INTERNAL_H */

@@ -27,24 +27,6 @@ freeCoreError(lxcCoreError *err)
     free(err->str3);
 }
 
-/* 1 when /proc says this process has exactly one thread. Unknown counts as
- * multi-threaded: that caller gets the in-process core, as before. */
-static int
-singleThreaded(void)
-{
-    char line[256];
-    int n = -1;
-    FILE *f = fopen("/proc/self/status", "re");
-
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "Threads: %d", &n) == 1)
-            break;
-    fclose(f);
-    return n == 1;
-}
-
 /* Whether this call goes to the helper. Loading the core here would make a
  * single-threaded caller multi-threaded for good (no more setns() into a
  * user namespace, which virt-login-shell's helper needs next), and a child
@@ -65,7 +47,7 @@ useHelper(void)
         return 1;
     if (lxcCoreLoadedHere())
         return 0;
-    if (!lxcCoreForkedAfterLoad() && !singleThreaded())
+    if (!lxcCoreForkedAfterLoad() && lxcThreadCount() != 1)
         return 0;
     return lxcOpenHelperFind(path, sizeof(path)) == 0;
 }

@@ -11,12 +11,14 @@
 #endif
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -434,4 +436,25 @@ lxcConnIsReadOnly(virDomainPtr dom)
     if (code == VIR_ERR_INVALID_ARG)
         return 0;
     return -1;
+}
+
+/* See internal.h. */
+long
+lxcThreadCount(void)
+{
+    char buf[4096];
+    ssize_t n;
+    char *p;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    if (!(p = strstr(buf, "\nThreads:")))
+        return 0;
+    return strtol(p + strlen("\nThreads:"), NULL, 10);
 }
