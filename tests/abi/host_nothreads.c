@@ -3,50 +3,12 @@
  * OpenNamespace must pay nothing for the Go core: still one thread, no Go
  * runtime mapped, no signal handler installed behind its back.
  */
-#define _GNU_SOURCE /* dladdr */
-#include <dlfcn.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <stdio.h>
-#include <string.h>
-#include <libvirt/libvirt-lxc.h>
-
-static int
-threads(void)
-{
-    char line[256];
-    int n = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "Threads: %d", &n) == 1)
-            break;
-    fclose(f);
-    return n;
-}
-
-static int
-mapped(const char *needle)
-{
-    char line[4096];
-    int found = 0;
-    FILE *f = fopen("/proc/self/maps", "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, needle))
-            found = 1;
-    fclose(f);
-    return found;
-}
+#include "../c/tc.h"
 
 int
 main(int argc, char **argv)
 {
     int sig, fail = 0;
-    Dl_info info;
     char ours[PATH_MAX], sys[PATH_MAX];
 
     (void)argv;
@@ -57,8 +19,7 @@ main(int argc, char **argv)
 
     /* Which libvirt-lxc.so.0 is this? It must not be the system one, or
      * the test proves nothing about ours. */
-    if (!dladdr((void *)virDomainLxcOpenNamespace, &info) || !info.dli_fname ||
-        !realpath(info.dli_fname, ours)) {
+    if (tcLibOf((void *)virDomainLxcOpenNamespace, ours) != 0) {
         printf("FAIL: cannot tell which libvirt-lxc.so.0 is loaded\n");
         return 1;
     }
@@ -67,11 +28,11 @@ main(int argc, char **argv)
         printf("FAIL: the system libvirt-lxc.so.0 is loaded, not ours\n");
         return 1;
     }
-    if (threads() != 1) {
-        printf("FAIL: %d threads in a host that never called the library\n", threads());
+    if (tcThreads() != 1) {
+        printf("FAIL: %d threads in a host that never called the library\n", tcThreads());
         fail = 1;
     }
-    if (mapped("libvirt-lxc-core") != 0) {
+    if (tcMapped("libvirt-lxc-core") != 0) {
         printf("FAIL: the Go core is mapped\n");
         fail = 1;
     }

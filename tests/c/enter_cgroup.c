@@ -4,7 +4,6 @@
  * up (read back from /proc/self/cgroup and /proc/thread-self/cgroup). One
  * line per scenario, see tc.h.
  */
-#include <pthread.h>
 #include "tc.h"
 
 typedef struct {
@@ -15,14 +14,6 @@ typedef struct {
     int thread;            /* run with a second thread alive */
 } cgCase;
 
-static void *
-cgSleeper(void *opaque)
-{
-    (void)opaque;
-    pause();
-    return NULL;
-}
-
 static int
 cgRun(void *opaque)
 {
@@ -31,7 +22,6 @@ cgRun(void *opaque)
     char before[4096], after[4096], thread[4096];
     virConnectPtr conn = NULL;
     virDomainPtr dom = NULL;
-    pthread_t t;
     int ret;
 
     if (c->domain && strcmp(c->domain, "BOGUS") == 0) {
@@ -43,7 +33,7 @@ cgRun(void *opaque)
     if (c->handlers)
         tcHandlers(conn);
     if (c->thread)
-        pthread_create(&t, NULL, cgSleeper, NULL);
+        tcIdleThread();
 
     tcCgroups("/proc/self/cgroup", before, sizeof(before));
     ret = virDomainLxcEnterCGroup(dom, c->flags);
@@ -56,10 +46,7 @@ cgRun(void *opaque)
     tcQuote(tcExtraBuf, sizeof(tcExtraBuf), thread);
     tcExtra(" process=");
     tcQuote(tcExtraBuf, sizeof(tcExtraBuf), after);
-    if (conn) {
-        virErrorPtr ce = virConnGetLastError(conn);
-        tcExtra(" connerr=%d", ce ? ce->code : 0);
-    }
+    tcExtraConnErr(conn);
     return ret;
 }
 

@@ -4,7 +4,6 @@
  * depend on OpenNamespace), its error paths, the old-namespace list, and
  * where the calling thread ends up. One line per scenario, see tc.h.
  */
-#include <pthread.h>
 #include "tc.h"
 
 static const char *const nsNames[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
@@ -34,14 +33,6 @@ typedef struct {
 
 static pid_t plainInit, usernsInit;
 
-static void *
-nsSleeper(void *opaque)
-{
-    (void)opaque;
-    pause();
-    return NULL;
-}
-
 static int
 nsEq(const struct stat *a, const struct stat *b)
 {
@@ -70,7 +61,6 @@ nsRun(void *opaque)
     char host[NNS][64], target[NNS][64];
     struct stat hostSt[NNS], targetSt[NNS];
     pid_t init = 0;
-    pthread_t t;
     int before, ret, nsdir;
 
     if (c->domain) {
@@ -121,7 +111,7 @@ nsRun(void *opaque)
         tcExtra(" ");
     }
     if (c->thread)
-        pthread_create(&t, NULL, nsSleeper, NULL);
+        tcIdleThread();
 
     before = nsOpenFds();
     ret = virDomainLxcEnterNamespace(dom, nfds, fds,
@@ -174,10 +164,7 @@ nsRun(void *opaque)
     }
     tcExtra(" fds_leaked=%d", nsOpenFds() - before - (ret == 0 && c->oldlists ? (int)nold : 0));
     close(nsdir);
-    if (conn) {
-        virErrorPtr ce = virConnGetLastError(conn);
-        tcExtra(" connerr=%d", ce ? ce->code : 0);
-    }
+    tcExtraConnErr(conn);
     return ret;
 }
 

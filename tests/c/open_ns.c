@@ -24,7 +24,6 @@
  */
 #include <dirent.h>
 #include <pthread.h>
-#include <sys/time.h>
 #include "tc.h"
 
 /* The daemon's order; cgroup and time are looked at too, to catch an fd of
@@ -98,38 +97,6 @@ nsExact(const nsSet *set, const int *fds, int n)
             return 0;
     }
     return 1;
-}
-
-static int
-mapped(const char *needle)
-{
-    char line[4096];
-    int found = 0;
-    FILE *f = fopen("/proc/self/maps", "re");
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, needle))
-            found = 1;
-    fclose(f);
-    return found;
-}
-
-static int
-threads(void)
-{
-    char line[256];
-    int n = -1;
-    FILE *f = fopen("/proc/self/status", "re");
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "Threads: %d", &n) == 1)
-            break;
-    fclose(f);
-    return n;
 }
 
 /* Open fds of this process by kind: namespaces, sockets, anything else. */
@@ -236,40 +203,12 @@ snapNew(fdSnap *s)
     }
 }
 
-static long long
-nowMs(void)
-{
-    struct timeval tv;
-
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-/* Swallows errors that are expected, so that libvirt's default handler
- * does not print them. */
-static void
-quietCb(void *opaque, virErrorPtr err)
-{
-    (void)opaque;
-    (void)err;
-}
-
-static void *
-sleeper(void *opaque)
-{
-    (void)opaque;
-    pause();
-    return NULL;
-}
-
 /* Makes this process multi-threaded, as most callers are: ours then runs
  * the call in the in-process Go core. */
 static void
 goMultiThreaded(void)
 {
-    pthread_t t;
-
-    if (pthread_create(&t, NULL, sleeper, NULL) != 0) {
+    if (tcIdleThread() != 0) {
         fprintf(stderr, "pthread_create failed\n");
         exit(2);
     }
@@ -379,13 +318,10 @@ openRun(void *opaque)
      * library; ours may keep what loading the core set up for good. */
     tcExtra(" ");
     snapNew(&before);
-    if (conn) {
-        virErrorPtr ce = virConnGetLastError(conn);
-        tcExtra(" connerr=%d", ce ? ce->code : 0);
-    }
+    tcExtraConnErr(conn);
     if (!c->multi)
-        tcExtra(" threads=%d", threads());
-    tcExtra(" core=%s", mapped("libvirt-lxc-core") == 1 ? "yes" : "no");
+        tcExtra(" threads=%d", tcThreads());
+    tcExtra(" core=%s", tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no");
     return ret;
 }
 
@@ -460,7 +396,7 @@ stressMain(int nthreads, int calls)
     }
     before = countFds();
     pthread_barrier_init(&start, NULL, nthreads);
-    t0 = nowMs();
+    t0 = tcNowMs();
     for (i = 0; i < nthreads; i++) {
         args[i].dom[0] = dom[0];
         args[i].dom[1] = dom[1];
@@ -489,7 +425,7 @@ stressMain(int nthreads, int calls)
     printf("%s ns_leaked=%d other_leaked=%d sockets=%+d core=%s ms=%lld\n",
            tcExtraBuf, after.ns - before.ns, after.other - before.other,
            after.sockets - before.sockets,
-           mapped("libvirt-lxc-core") == 1 ? "yes" : "no", nowMs() - t0);
+           tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no", tcNowMs() - t0);
     return 0;
 }
 
@@ -507,11 +443,11 @@ leakMain(int multi, int calls)
     fdCount before = { 0, 0, 0 }, after;
     long long t0;
 
-    virSetErrorFunc(NULL, quietCb);
+    tcQuiet(NULL);
     if (multi)
         goMultiThreaded();
     snapTake(&cold);
-    t0 = nowMs();
+    t0 = tcNowMs();
     for (i = -4; i < calls; i++) {
         int *fds = JUNK, n, want; /* want: the error code, 0 for success */
         virDomainPtr dom;
@@ -556,7 +492,7 @@ leakMain(int multi, int calls)
            multi ? "mt" : "st", calls + 4, ok, wrong, expectedErr, unexpected, listSet,
            after.ns - before.ns, after.other - before.other,
            after.sockets - before.sockets, tcExtraBuf,
-           mapped("libvirt-lxc-core") == 1 ? "yes" : "no", nowMs() - t0);
+           tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no", tcNowMs() - t0);
     return 0;
 }
 
@@ -606,7 +542,7 @@ restartRun(void *opaque)
     (void)opaque;
     /* The dead connection's failure (libvirt's) is reported in the
      * sameconn_* fields, not by the default handler on stderr. */
-    virSetErrorFunc(NULL, quietCb);
+    tcQuiet(NULL);
     /* libvirt's client writes to the dead socket: SIGPIPE would kill the
      * process, as it would virsh if virsh did not ignore it. */
     signal(SIGPIPE, SIG_IGN);
@@ -642,7 +578,7 @@ restartRun(void *opaque)
     fds = JUNK;
     n = virDomainLxcOpenNamespace(dom, &fds, 0);
     reportFds(&plainNs, fds, n);
-    tcExtra(" core=%s", mapped("libvirt-lxc-core") == 1 ? "yes" : "no");
+    tcExtra(" core=%s", tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no");
     return n;
 }
 

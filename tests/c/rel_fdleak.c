@@ -178,8 +178,8 @@ main(int argc, char **argv)
     tcPrintLib();
     rwConn = tcOpen(0);
     roConn = tcOpen(1);
-    relQuiet(rwConn);
-    relQuiet(roConn);
+    tcQuiet(rwConn);
+    tcQuiet(roConn);
     plainDom = tcDomain(rwConn, "lxcgo-plain");
     offDom = tcDomain(rwConn, "lxcgo-off");
     roDom = tcDomain(roConn, "lxcgo-plain");

@@ -133,7 +133,7 @@ main(int argc, char **argv)
 
     tcPrintLib();
     conn = tcOpen(0);
-    relQuiet(conn);
+    tcQuiet(conn);
     dom = tcDomain(conn, "lxcgo-plain");
     for (i = 0; i < nthreads; i++)
         pthread_create(&threads[i], NULL, busy, (void *)(uintptr_t)(i + 1));
@@ -166,7 +166,7 @@ main(int argc, char **argv)
     /* Several children in flight: each spends most of its few ms waiting
      * in the kernel (moving into a cgroup waits for an RCU grace period),
      * and concurrent waits share grace periods. Each has its own 10 s. */
-    start = relNowMs();
+    start = tcNowMs();
     for (i = 0; i < MAXFLIGHT; i++)
         flight[i].pid = 0;
     started = 0;
@@ -187,7 +187,7 @@ main(int argc, char **argv)
                 child(mode, dom, nfds, fds, failed + hangs + crashes == 0);
             flight[i].pid = pid;
             flight[i].pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-            flight[i].deadline = relNowMs() + 10000;
+            flight[i].deadline = tcNowMs() + 10000;
             started++;
             inFlight++;
         }
@@ -200,7 +200,7 @@ main(int argc, char **argv)
         }
         /* Without pidfds (old kernel), poll on nothing for 1 ms. */
         poll(pfds, np, np ? 1000 : 1);
-        now = relNowMs();
+        now = tcNowMs();
         for (i = 0; i < MAXFLIGHT; i++) {
             pid_t r;
 
@@ -233,8 +233,8 @@ main(int argc, char **argv)
     }
     printf("mode=%s iterations=%d ok=%d failed=%d hangs=%d crashes=%d "
            "core_loaded=%d threads=%d elapsed_ms=%lld\n",
-           mode, iterations, ok, failed, hangs, crashes, relCoreMapped(),
-           relThreads(), relNowMs() - start);
+           mode, iterations, ok, failed, hangs, crashes,
+           tcMapped("libvirt-lxc-core.so"), tcThreads(), tcNowMs() - start);
     fflush(stdout);
     stopThreads = 1;
     for (i = 0; i < nthreads; i++)

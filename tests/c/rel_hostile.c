@@ -20,8 +20,6 @@
  *   warm|call|recover ret=<n> elapsed_ms=<n> <error fields>
  *   fds before=<n> after=<n> core_loaded=<0|1> threads=<n> sigpipe=<...>
  */
-#include <pthread.h>
-
 #include "rel_util.h"
 
 static const char *
@@ -36,15 +34,6 @@ sigpipeDisposition(void)
     if (sa.sa_handler == SIG_IGN)
         return "ign";
     return "handler";
-}
-
-static void *
-sleeper(void *opaque)
-{
-    (void)opaque;
-    for (;;)
-        pause();
-    return NULL;
 }
 
 static void
@@ -62,12 +51,12 @@ call(const char *what, virDomainPtr dom)
 {
     char err[8192];
     int *fds = NULL, n, i;
-    long long t0 = relNowMs();
+    long long t0 = tcNowMs();
 
     n = virDomainLxcOpenNamespace(dom, &fds, 0);
     relErrorFields(err, sizeof(err));
     printf("%s ret=%d elapsed_ms=%lld fdlist=%s %s\n", what, n,
-           relNowMs() - t0, fds ? "set" : "NULL", n < 0 ? err : "noerror");
+           tcNowMs() - t0, fds ? "set" : "NULL", n < 0 ? err : "noerror");
     fflush(stdout);
     for (i = 0; i < n; i++)
         close(fds[i]);
@@ -80,7 +69,6 @@ main(int argc, char **argv)
 {
     virConnectPtr conn;
     virDomainPtr dom;
-    pthread_t t;
     int dirfd, before, after;
 
     if (argc != 4) {
@@ -90,8 +78,8 @@ main(int argc, char **argv)
     dirfd = relOpenFdDir();
     tcPrintLib();
     if (strcmp(argv[3], "threads") == 0)
-        pthread_create(&t, NULL, sleeper, NULL);
-    printf("start sigpipe=%s threads=%d\n", sigpipeDisposition(), relThreads());
+        tcIdleThread();
+    printf("start sigpipe=%s threads=%d\n", sigpipeDisposition(), tcThreads());
 
     if (!(conn = virConnectOpen(argv[1]))) {
         char err[8192];
@@ -99,7 +87,7 @@ main(int argc, char **argv)
         printf("open failed %s\n", err);
         return 2;
     }
-    relQuiet(conn);
+    tcQuiet(conn);
     if (!(dom = virDomainLookupByName(conn, argv[2]))) {
         printf("no domain %s\n", argv[2]);
         return 2;
@@ -113,7 +101,7 @@ main(int argc, char **argv)
     call("recover", dom);
     after = relCountFds(dirfd);
     printf("fds before=%d after=%d core_loaded=%d threads=%d sigpipe=%s\n",
-           before, after, relCoreMapped(), relThreads(), sigpipeDisposition());
+           before, after, tcMapped("libvirt-lxc-core.so"), tcThreads(), sigpipeDisposition());
     fflush(stdout);
     /* Released so that a leak checker sees only the library's leaks. */
     virDomainFree(dom);

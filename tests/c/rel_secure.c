@@ -20,22 +20,13 @@
  * served by the helper even when multi-threaded, so that no Go runtime
  * ever reads its caller's environment (GODEBUG, GOTRACEBACK, ...).
  */
-#include <pthread.h>
 #include <sys/auxv.h>
 
 #include "rel_util.h"
 
-static void *
-sleeper(void *arg)
-{
-    pause();
-    return arg;
-}
-
 int
 main(int argc, char **argv)
 {
-    pthread_t t;
     char err[8192];
     virConnectPtr conn;
     virDomainPtr dom;
@@ -61,7 +52,7 @@ main(int argc, char **argv)
             virSecurityModel model;
             virSecurityLabel label;
 
-            relQuiet(NULL);
+            tcQuiet(NULL);
             conn = virConnectOpen(argv[1]);
             relErrorFields(err, sizeof(err));
             printf("setuid_open %s %s\n", conn ? "ok" : "refused", conn ? "" : err);
@@ -90,19 +81,19 @@ main(int argc, char **argv)
         printf("open ret=-2 connect failed %s\n", err);
         return 0;
     }
-    relQuiet(conn);
+    tcQuiet(conn);
     if (!(dom = virDomainLookupByName(conn, argv[2]))) {
         printf("open ret=-2 no domain\n");
         return 0;
     }
-    if (argc == 4 && pthread_create(&t, NULL, sleeper, NULL) != 0) {
+    if (argc == 4 && tcIdleThread() != 0) {
         printf("open ret=-2 pthread_create failed\n");
         return 0;
     }
     n = virDomainLxcOpenNamespace(dom, &fds, 0);
     relErrorFields(err, sizeof(err));
-    printf("open ret=%d threads=%d core_loaded=%d %s\n", n, relThreads(),
-           relCoreMapped(), n < 0 ? err : "noerror");
+    printf("open ret=%d threads=%d core_loaded=%d %s\n", n, tcThreads(),
+           tcMapped("libvirt-lxc-core.so"), n < 0 ? err : "noerror");
     for (i = 0; i < n; i++)
         close(fds[i]);
     free(fds);

@@ -15,19 +15,8 @@
  * Prints one "ok"/"FAIL" line per check; exits 0 only if all pass.
  */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <libvirt/libvirt.h>
-#include <libvirt/libvirt-lxc.h>
-#include <libvirt/virterror.h>
+#include "tc.h"
 
 /* Namespace links compared: ours (after entering) against init's. */
 static const struct {
@@ -60,41 +49,6 @@ lastError(void)
 {
     virErrorPtr e = virGetLastError();
     return e && e->message ? e->message : "(no libvirt error)";
-}
-
-/* Reads from our own /proc/<pid> through a directory fd opened before
- * entering the container's mount namespace, where /proc is the container's
- * and has no entry for us. */
-static int
-threadsIn(int procSelf)
-{
-    char line[256];
-    int n = -1, fd = openat(procSelf, "status", O_RDONLY | O_CLOEXEC);
-    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "Threads: %d", &n) == 1)
-            break;
-    fclose(f);
-    return n;
-}
-
-static int
-mappedIn(int procSelf, const char *needle)
-{
-    char line[4096];
-    int found = 0, fd = openat(procSelf, "maps", O_RDONLY | O_CLOEXEC);
-    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, needle))
-            found = 1;
-    fclose(f);
-    return found;
 }
 
 /* The container's init: the child of the controller (pid = domain ID) that
@@ -181,13 +135,13 @@ openAndEnter(virDomainPtr dom, const char *label, int expectCore)
     snprintf(what, sizeof(what), "%s: every fd is close-on-exec", label);
     check(i == n, what, NULL);
 
-    threads = threadsIn(procSelf);
+    threads = tcThreadsIn(procSelf);
     snprintf(what, sizeof(what), "%s: still single-threaded after Open", label);
     snprintf(detail, sizeof(detail), "Threads: %d", threads);
     check(threads == 1, what, detail);
     if (!expectCore) {
         snprintf(what, sizeof(what), "%s: libvirt-lxc-core is not mapped", label);
-        check(mappedIn(procSelf, "libvirt-lxc-core") == 0, what, NULL);
+        check(tcMappedIn(procSelf, "libvirt-lxc-core") == 0, what, NULL);
     }
 
     snprintf(what, sizeof(what), "%s: virDomainLxcEnterNamespace", label);
@@ -212,12 +166,23 @@ openAndEnter(virDomainPtr dom, const char *label, int expectCore)
     close(procSelf);
 }
 
-static void *
-idle(void *arg)
+/* openAndEnter in a forked child, so that this process stays outside the
+ * container; @what: the check that the child passed all of its checks. */
+static void
+inChild(virDomainPtr dom, const char *label, int expectCore, const char *what)
 {
-    (void)arg;
-    pause();
-    return NULL;
+    int status;
+    pid_t pid;
+
+    fflush(stdout);
+    if ((pid = fork()) == 0) {
+        openAndEnter(dom, label, expectCore);
+        fflush(stdout);
+        _exit(failures ? 1 : 0);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, what, NULL);
 }
 
 int
@@ -227,9 +192,7 @@ main(int argc, char **argv)
     const char *name = argc > 2 ? argv[2] : "lxcgo-userns";
     virConnectPtr conn;
     virDomainPtr dom;
-    pthread_t thread;
-    int *fds = NULL, n, i, status, procSelf;
-    pid_t pid;
+    int *fds = NULL, n, i, procSelf;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!(conn = virConnectOpen(uri)) ||
@@ -239,22 +202,13 @@ main(int argc, char **argv)
         return 1;
     }
     procSelf = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    check(threadsIn(procSelf) == 1, "the test starts single-threaded", NULL);
+    check(tcThreadsIn(procSelf) == 1, "the test starts single-threaded", NULL);
 
     /* 1. In a child, so that the parent stays outside the container. */
-    fflush(stdout);
-    if ((pid = fork()) == 0) {
-        openAndEnter(dom, "single-threaded", 0);
-        fflush(stdout);
-        _exit(failures ? 1 : 0);
-    }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-          "single-threaded case", NULL);
+    inChild(dom, "single-threaded", 0, "single-threaded case");
 
     /* 2. Multi-threaded now: the call loads the core in this process. */
-    if (pthread_create(&thread, NULL, idle, NULL) != 0) {
+    if (tcIdleThread() != 0) {
         printf("FAIL: pthread_create\n");
         return 1;
     }
@@ -264,19 +218,10 @@ main(int argc, char **argv)
     for (i = 0; i < n; i++)
         close(fds[i]);
     free(fds);
-    check(mappedIn(procSelf, "libvirt-lxc-core") == 1,
+    check(tcMappedIn(procSelf, "libvirt-lxc-core") == 1,
           "multi-threaded: libvirt-lxc-core is loaded in-process", NULL);
 
-    fflush(stdout);
-    if ((pid = fork()) == 0) {
-        openAndEnter(dom, "forked after load", 1);
-        fflush(stdout);
-        _exit(failures ? 1 : 0);
-    }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-          "forked-after-load case", NULL);
+    inChild(dom, "forked after load", 1, "forked-after-load case");
 
     printf("%s\n", failures ? "FAILED" : "PASSED");
     return failures ? 1 : 0;

@@ -1,6 +1,8 @@
 /*
- * tc.h: shared helpers of the live C test programs (enter_ns, enter_cgroup,
- * enter_seclabel). Header-only so that each program is one executable.
+ * tc.h: shared helpers of the C test programs (tests/c, tests/abi) and of
+ * the benchmark hosts (bench/common.h includes it). Header-only so that each
+ * program is one executable; every function is static and TC_UNUSED, so a
+ * program pays only for what it calls.
  *
  * Each program is built against our header and linked to our library; the
  * runner (tests/live) runs it once as is and once with
@@ -24,13 +26,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
@@ -74,7 +79,7 @@ tcExtra(const char *fmt, ...)
     va_end(ap);
 }
 
-static void
+TC_UNUSED static void
 tcGlobalCb(void *opaque, virErrorPtr err)
 {
     (void)opaque;
@@ -82,7 +87,7 @@ tcGlobalCb(void *opaque, virErrorPtr err)
              "%sglobal:%d", tcCbBuf[0] ? "," : "", err ? err->code : 0);
 }
 
-static void
+TC_UNUSED static void
 tcConnCb(void *opaque, virErrorPtr err)
 {
     (void)opaque;
@@ -90,17 +95,25 @@ tcConnCb(void *opaque, virErrorPtr err)
              "%sconn:%d", tcCbBuf[0] ? "," : "", err ? err->code : 0);
 }
 
+/* Installs @global as the global error handler and, with a connection,
+ * @connCb as its handler. */
+TC_UNUSED static void
+tcSetErrorFuncs(virConnectPtr conn, virErrorFunc global, virErrorFunc connCb)
+{
+    virSetErrorFunc(NULL, global);
+    if (conn)
+        virConnSetErrorFunc(conn, NULL, connCb);
+}
+
 /* Install both handlers (else libvirt's default prints on stderr). */
 TC_UNUSED static void
 tcHandlers(virConnectPtr conn)
 {
-    virSetErrorFunc(NULL, tcGlobalCb);
-    if (conn)
-        virConnSetErrorFunc(conn, NULL, tcConnCb);
+    tcSetErrorFuncs(conn, tcGlobalCb, tcConnCb);
 }
 
 /* Append @s to @out, quoted, with pids and control characters replaced. */
-static void
+TC_UNUSED static void
 tcQuote(char *out, size_t size, const char *s)
 {
     size_t len = strlen(out);
@@ -148,7 +161,7 @@ tcQuote(char *out, size_t size, const char *s)
 }
 
 /* Everything printed by the child after the call, as one line. */
-static void
+TC_UNUSED static void
 tcReport(const char *name, int ret, int errfd)
 {
     static char line[65536];
@@ -202,7 +215,7 @@ typedef int (*tcScenarioFunc)(void *opaque);
 
 /* Run @fn in a forked child whose stderr goes to a pipe, then report. The
  * parent waits; a crash is reported as such. */
-static void
+TC_UNUSED static void
 tcRun(const char *name, tcScenarioFunc fn, void *opaque)
 {
     pid_t pid;
@@ -241,19 +254,34 @@ tcRun(const char *name, tcScenarioFunc fn, void *opaque)
     fflush(stdout);
 }
 
-/* "lib <path>": the libvirt-lxc.so.0 this process really uses. */
-static void
-tcPrintLib(void)
+/* The file that defines @fn, resolved with realpath() (no /lib vs /usr/lib
+ * or symlink differences) into @real. Returns 0; 1 when realpath() failed
+ * and @real holds dladdr's name as is; -1 when dladdr() cannot tell. For a
+ * library's own definition rather than a PLT stub, build the caller PIE. */
+TC_UNUSED static int
+tcLibOf(void *fn, char real[PATH_MAX])
 {
     Dl_info info;
+
+    if (dladdr(fn, &info) == 0 || !info.dli_fname)
+        return -1;
+    if (!realpath(info.dli_fname, real)) {
+        snprintf(real, PATH_MAX, "%s", info.dli_fname);
+        return 1;
+    }
+    return 0;
+}
+
+/* "lib <path>": the libvirt-lxc.so.0 this process really uses. */
+TC_UNUSED static void
+tcPrintLib(void)
+{
     char real[PATH_MAX];
 
-    if (dladdr((void *)virDomainLxcEnterNamespace, &info) == 0 || !info.dli_fname) {
+    if (tcLibOf((void *)virDomainLxcEnterNamespace, real) < 0) {
         printf("lib unknown\n");
         return;
     }
-    if (!realpath(info.dli_fname, real))
-        snprintf(real, sizeof(real), "%s", info.dli_fname);
     printf("lib %s\n", real);
     fflush(stdout);
 }
@@ -317,6 +345,141 @@ tcCgroups(const char *file, char *out, size_t size)
                  out[0] ? ";" : "", line);
     }
     fclose(f);
+}
+
+/* " connerr=<code>": the last error of @conn, if there is a connection. */
+TC_UNUSED static void
+tcExtraConnErr(virConnectPtr conn)
+{
+    if (conn) {
+        virErrorPtr ce = virConnGetLastError(conn);
+        tcExtra(" connerr=%d", ce ? ce->code : 0);
+    }
+}
+
+/* Error handler that swallows: for errors that are expected (or thousands
+ * of them), which libvirt's default handler would print on stderr. */
+TC_UNUSED static void
+tcQuietCb(void *opaque, virErrorPtr err)
+{
+    (void)opaque;
+    (void)err;
+}
+
+/* tcQuietCb as the global handler and, with a connection, as its own. */
+TC_UNUSED static void
+tcQuiet(virConnectPtr conn)
+{
+    tcSetErrorFuncs(conn, tcQuietCb, tcQuietCb);
+}
+
+/* ---- this process, from /proc ------------------------------------------ */
+
+/* <name> under @procSelf, a directory fd on /proc/self (or /proc/<pid>)
+ * opened before entering a container's mount namespace: there /proc is the
+ * container's and has no entry for us, but the fd still reads the host's
+ * procfs. With AT_FDCWD: /proc/self/<name> as the process sees it now. */
+TC_UNUSED static FILE *
+tcProcOpen(int procSelf, const char *name)
+{
+    char path[64];
+    FILE *f;
+    int fd;
+
+    if (procSelf == AT_FDCWD) {
+        snprintf(path, sizeof(path), "/proc/self/%s", name);
+        return fopen(path, "re");
+    }
+    if ((fd = openat(procSelf, name, O_RDONLY | O_CLOEXEC)) < 0)
+        return NULL;
+    if (!(f = fdopen(fd, "r")))
+        close(fd);
+    return f;
+}
+
+/* Threads of this process ("Threads:" of status), or -1. */
+TC_UNUSED static int
+tcThreadsIn(int procSelf)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = tcProcOpen(procSelf, "status");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+TC_UNUSED static int
+tcThreads(void)
+{
+    return tcThreadsIn(AT_FDCWD);
+}
+
+/* 1 when a line of this process's maps contains @needle (e.g.
+ * "libvirt-lxc-core": the Go core is loaded), 0 when none does, -1. */
+TC_UNUSED static int
+tcMappedIn(int procSelf, const char *needle)
+{
+    char line[4096];
+    int found = 0;
+    FILE *f = tcProcOpen(procSelf, "maps");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, needle))
+            found = 1;
+    fclose(f);
+    return found;
+}
+
+TC_UNUSED static int
+tcMapped(const char *needle)
+{
+    return tcMappedIn(AT_FDCWD, needle);
+}
+
+/* ---- time and threads ---------------------------------------------------- */
+
+/* Monotonic clock, in nanoseconds and in milliseconds. */
+TC_UNUSED static uint64_t
+tcNowNs(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+TC_UNUSED static long long
+tcNowMs(void)
+{
+    return (long long)(tcNowNs() / 1000000);
+}
+
+TC_UNUSED static void *
+tcIdleMain(void *opaque)
+{
+    (void)opaque;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* Starts a thread that does nothing, for good: the process is then
+ * multi-threaded, as most callers are (ours then runs OpenNamespace in the
+ * in-process Go core). Returns pthread_create's result. */
+TC_UNUSED static int
+tcIdleThread(void)
+{
+    pthread_t t;
+
+    return pthread_create(&t, NULL, tcIdleMain, NULL);
 }
 
 #endif /* TC_H */
