@@ -5,31 +5,16 @@
  * virDomainLxcOpenNamespace in this process, so that run.sh can reject a run
  * in which LD_LIBRARY_PATH did not select the library it meant to measure.
  * Results are printed as "<key> <value>" lines that run.sh collects.
+ *
+ * The helpers that are not about benchmarking (monotonic clock, thread
+ * count, which file defines a function, a quiet error handler) are the test
+ * programs' ones, from tests/c/tc.h: static and unused unless called, so a
+ * host pays only for what it uses. Found relative to this file, so no -I.
  */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 
-#include <dlfcn.h>
-#include <limits.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <libvirt/libvirt.h>
-#include <libvirt/libvirt-lxc.h>
-#include <libvirt/virterror.h>
-
-static inline uint64_t
-bench_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#include "../tests/c/tc.h"
 
 /* Prints the resolved path of the object that defines @fn. The hosts are
  * built as PIE, so a function's address is the library's own definition and
@@ -38,35 +23,15 @@ bench_now_ns(void)
 static inline int
 bench_print_library(const char *what, void *fn)
 {
-    Dl_info info;
     char real[PATH_MAX];
 
-    if (!dladdr(fn, &info) || !info.dli_fname) {
+    if (tcLibOf(fn, real) < 0) {
         printf("library unknown\n");
         return -1;
     }
-    if (!realpath(info.dli_fname, real))
-        snprintf(real, sizeof(real), "%s", info.dli_fname);
     printf("%s %s\n", what, real);
     fflush(stdout);
     return 0;
-}
-
-/* Threads of this process, from /proc/self/status. */
-static inline int
-bench_threads(void)
-{
-    char line[256];
-    int n = -1;
-    FILE *f = fopen("/proc/self/status", "re");
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "Threads: %d", &n) == 1)
-            break;
-    fclose(f);
-    return n;
 }
 
 /* An idle thread, started before measuring so that the host is

@@ -20,14 +20,14 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: %s PATH\n", argv[0]);
         return 1;
     }
-    t0 = bench_now_ns();
+    t0 = tcNowNs();
     h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    t1 = bench_now_ns();
+    t1 = tcNowNs();
     if (!h) {
         fprintf(stderr, "dlopen: %s\n", dlerror());
         return 1;
     }
     printf("dlopen_ns %llu\n", (unsigned long long)(t1 - t0));
-    printf("threads %d\n", bench_threads());
+    printf("threads %d\n", tcThreads());
     return 0;
 }

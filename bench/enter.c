@@ -78,7 +78,7 @@ one_call(virDomainPtr dom, int *fds, int nfds, int which, int again,
 {
     unsigned int nold = 0, j;
     int *old = NULL;
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = tcNowNs();
     int rc;
 
     if (which == 0)
@@ -92,18 +92,11 @@ one_call(virDomainPtr dom, int *fds, int nfds, int which, int again,
             close(old[j]);
         free(old);
     }
-    *ns = bench_now_ns() - t0;
+    *ns = tcNowNs() - t0;
     if (rc < 0 && !again)
         fprintf(stderr, "%s: %s\n", which ? "EnterNamespace" : "EnterCGroup",
                 virGetLastErrorMessage());
     return rc;
-}
-
-static void
-quiet(void *opaque, virErrorPtr err)
-{
-    (void)opaque;
-    (void)err;
 }
 
 /* Runs one call in a new child of this multi-threaded process, as virsh
@@ -139,7 +132,7 @@ in_child(virDomainPtr dom, int *fds, int nfds, int which, int again)
         if (again) {
             uint64_t t2;
             /* Only success matters here: keep libvirt's error printer quiet. */
-            virSetErrorFunc(NULL, quiet);
+            tcQuiet(NULL);
             t = one_call(dom, fds, nfds, which, 1, &t2) == 0;
         }
         if (write(pipefd[1], &t, sizeof(t)) != sizeof(t))

@@ -21,6 +21,6 @@ main(void)
     bench_print_library("libvirt", (void *)virConnectOpen);
     printf("library none\n");
 #endif
-    printf("threads %d\n", bench_threads());
+    printf("threads %d\n", tcThreads());
     return 0;
 }

@@ -29,20 +29,20 @@ main(int argc, char **argv)
     if (threaded && bench_idle_start(&idle) < 0)
         return 1;
 
-    t0 = bench_now_ns();
+    t0 = tcNowNs();
     dom = bench_domain(argv[1], argv[2], &conn);
-    t1 = bench_now_ns();
+    t1 = tcNowNs();
     bench_open_once(dom);
-    t2 = bench_now_ns();
+    t2 = tcNowNs();
     bench_open_once(dom);
-    t3 = bench_now_ns();
+    t3 = tcNowNs();
 
     /* Printed after the timed part so that stdio costs nothing above. */
     bench_print_library("library", (void *)virDomainLxcOpenNamespace);
     printf("setup_ns %llu\n", (unsigned long long)(t1 - t0));
     printf("first_ns %llu\n", (unsigned long long)(t2 - t1));
     printf("second_ns %llu\n", (unsigned long long)(t3 - t2));
-    printf("threads %d\n", bench_threads());
+    printf("threads %d\n", tcThreads());
 
     virDomainFree(dom);
     virConnectClose(conn);

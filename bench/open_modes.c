@@ -10,59 +10,17 @@
  * timing); prints median, 10th and 90th percentile in microseconds per mode.
  * With the system library both modes are in-process C.
  */
-#define _GNU_SOURCE /* dladdr */
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <libvirt/libvirt.h>
-#include <libvirt/libvirt-lxc.h>
-#include <libvirt/virterror.h>
-
-static uint64_t
-nowNs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-threads(void)
-{
-    char line[256];
-    int n = -1;
-    FILE *f = fopen("/proc/self/status", "re");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "Threads: %d", &n) == 1)
-            break;
-    fclose(f);
-    return n;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
+#include "common.h"
 
 /* One timed call; exits on failure so that no bogus figure is printed. */
 static uint64_t
 openOnce(virDomainPtr dom)
 {
     int *fds = NULL, n, i;
-    uint64_t t0 = nowNs(), t1;
+    uint64_t t0 = tcNowNs(), t1;
 
     n = virDomainLxcOpenNamespace(dom, &fds, 0);
-    t1 = nowNs();
+    t1 = tcNowNs();
     if (n <= 0) {
         virErrorPtr e = virGetLastError();
         fprintf(stderr, "OpenNamespace: %s\n", e ? e->message : "no fds");
@@ -77,18 +35,10 @@ openOnce(virDomainPtr dom)
 static void
 report(const char *mode, uint64_t *ns, long calls)
 {
-    qsort(ns, calls, sizeof(ns[0]), cmp);
+    qsort(ns, calls, sizeof(ns[0]), bench_cmp_u64);
     printf("%-24s median %8.1f us  p10 %8.1f us  p90 %8.1f us  (%ld calls)\n",
            mode, ns[calls / 2] / 1e3, ns[calls / 10] / 1e3,
            ns[calls * 9 / 10] / 1e3, calls);
-}
-
-static void *
-idle(void *arg)
-{
-    (void)arg;
-    pause();
-    return NULL;
 }
 
 int
@@ -96,7 +46,6 @@ main(int argc, char **argv)
 {
     virConnectPtr conn;
     virDomainPtr dom;
-    pthread_t thread;
     Dl_info info;
     uint64_t *ns;
     long calls, i;
@@ -112,23 +61,23 @@ main(int argc, char **argv)
         printf("library %s\n", info.dli_fname);
     ns = calloc(calls, sizeof(ns[0]));
 
-    if (threads() != 1) {
+    if (tcThreads() != 1) {
         fprintf(stderr, "not single-threaded at start\n");
         return 1;
     }
     for (i = 0; i < calls; i++)
         ns[i] = openOnce(dom);
     report("single-threaded caller", ns, calls);
-    printf("threads after them: %d\n", threads());
+    printf("threads after them: %d\n", tcThreads());
 
-    if (pthread_create(&thread, NULL, idle, NULL) != 0)
+    if (tcIdleThread() != 0)
         return 1;
     for (i = 0; i < 5; i++)
         openOnce(dom);
     for (i = 0; i < calls; i++)
         ns[i] = openOnce(dom);
     report("multi-threaded, warm", ns, calls);
-    printf("threads after them: %d\n", threads());
+    printf("threads after them: %d\n", tcThreads());
     free(ns);
     return 0;
 }

@@ -89,15 +89,15 @@ main(int argc, char **argv)
     for (i = 0; i < warmup; i++)
         nfds = bench_open_once(dom);
     printf("fds %d\n", nfds);
-    printf("threads %d\n", bench_threads());
+    printf("threads %d\n", tcThreads());
 
     getrusage(RUSAGE_SELF, &r0);
     d0 = daemon_cpu_ns(argv[6]);
     for (b = 0; b < batches; b++) {
-        t0 = bench_now_ns();
+        t0 = tcNowNs();
         for (i = 0; i < per; i++)
             bench_open_once(dom);
-        t1 = bench_now_ns();
+        t1 = tcNowNs();
         total += t1 - t0;
         printf("batch_ns %.1f\n", (double)(t1 - t0) / (double)per);
     }
@@ -118,11 +118,11 @@ main(int argc, char **argv)
     /* A trivial RPC on libvirt's own client and connection (the same in
      * both runs): the floor that any daemon round trip pays here. */
     if (floor > 0) {
-        t0 = bench_now_ns();
+        t0 = tcNowNs();
         for (i = 0; i < floor; i++)
             if (virDomainIsActive(dom) < 0)
                 return 3;
-        t1 = bench_now_ns();
+        t1 = tcNowNs();
         printf("rpc_floor_ns %.1f\n", (double)(t1 - t0) / (double)floor);
     }
 

@@ -110,18 +110,25 @@ record() {
 # Alternate ours and system, ABBA, so drift in the machine hits both alike.
 order() { (( $1 % 2 == 0 )) && echo "ours system" || echo "system ours"; }
 
+# alternate FIGURE ROUNDS HOST [ARG...]: ROUNDS runs of a host per library,
+# in ABBA order; each run's library checked and its lines recorded.
+alternate() {
+    local fig=$1 rounds=$2 r v; shift 2
+    for r in $(seq "$rounds"); do
+        for v in $(order "$r"); do
+            with "$v" "$@" >"$T"
+            check "$v" "$T"; record "$fig" "$v" "$T"
+        done
+    done
+}
+
 : >"$RES"
 T="$OUT/tmp.out"
 
 # --- 1. warm OpenNamespace -------------------------------------------------
 ROUNDS=$(scaled 6)
 say "1. warm OpenNamespace: $ROUNDS rounds x 10 batches x 100 calls per library"
-for r in $(seq "$ROUNDS"); do
-    for v in $(order "$r"); do
-        with "$v" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 200 >"$T"
-        check "$v" "$T"; record warm "$v" "$T"
-    done
-done
+alternate warm "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 200
 
 # --- 2. first call in a new process ---------------------------------------------
 N=$(scaled 30)
@@ -185,12 +192,7 @@ env LD_DEBUG=statistics "$BIN/load_none" >"$OUT/ld-statistics-none.txt" 2>&1
 # --- 5. EnterNamespace, EnterCGroup ------------------------------------------
 N=$(scaled 6)
 say "5. EnterNamespace / EnterCGroup: $N processes x 100 children per call per library"
-for r in $(seq "$N"); do
-    for v in $(order "$r"); do
-        with "$v" "$BIN/enter" "$URI" "$DOM" 100 >"$T"
-        check "$v" "$T"; record enter "$v" "$T"
-    done
-done
+alternate enter "$N" "$BIN/enter" "$URI" "$DOM" 100
 
 # --- 6. sizes -------------------------------------------------------------------
 say "6. stripped sizes"
