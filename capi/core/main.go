@@ -9,18 +9,37 @@ package main
 #cgo CFLAGS: -I${SRCDIR}/..
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "coreabi.h"
+
+// When the calling thread last passed through the Go scheduler (see
+// passScheduler). Go code of a cgo callback runs on the C caller's thread,
+// so a thread-local needs no lock and is gone with its thread. 0: never.
+static __thread long long lxcLastPassNs;
+
+// 1 when the calling thread is due a pass (now recorded); its first call
+// only records the time.
+static int
+lxcPassDue(long long intervalNs)
+{
+    struct timespec ts;
+    long long now, last = lxcLastPassNs;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    if (last != 0 && now - last < intervalNs)
+        return 0;
+    lxcLastPassNs = now;
+    return last != 0;
+}
 */
 import "C"
 
 import (
 	"errors"
 	"runtime"
-	"sync"
 	"time"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/core"
 )
@@ -74,12 +93,6 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 // passInterval is below the runtime's forcePreemptNS (10 ms).
 const passInterval = 4 * time.Millisecond
 
-var (
-	start    = time.Now()
-	passMu   sync.Mutex
-	lastPass = map[int]time.Duration{} // calling thread -> last pass, since start
-)
-
 // passScheduler sends the calling goroutine through the Go scheduler at most
 // once every passInterval per calling thread.
 //
@@ -95,25 +108,7 @@ var (
 // per call. One Gosched every few milliseconds (the P goes to another
 // thread and back) makes the schedtick move and ends all of that.
 func passScheduler() {
-	tid := unix.Gettid()
-	now := time.Since(start)
-	passMu.Lock()
-	last, seen := lastPass[tid]
-	due := !seen || now-last >= passInterval
-	if due {
-		if !seen && len(lastPass) >= 256 {
-			// Forget threads that have not called for a while (they
-			// may have exited; tids are reused).
-			for t, l := range lastPass {
-				if now-l > time.Second {
-					delete(lastPass, t)
-				}
-			}
-		}
-		lastPass[tid] = now
-	}
-	passMu.Unlock()
-	if due && seen {
+	if C.lxcPassDue(C.longlong(passInterval)) != 0 {
 		runtime.Gosched()
 	}
 }
