@@ -57,8 +57,9 @@ extern "C" {
  * each time), and the helper's own failures (missing, killed, no answer
  * within 60 s) are VIR_ERR_INTERNAL_ERROR. If the helper is not installed, a
  * single-threaded caller loads the core in-process instead (and becomes
- * multi-threaded), and a child forked after a previous call fails with
- * VIR_ERR_OPERATION_INVALID.
+ * multi-threaded), a child forked after a previous call fails with
+ * VIR_ERR_OPERATION_INVALID, and a setuid caller gets the error that the
+ * helper is missing.
  *
  * Differs: in a Go program (cgo) the call loads the library's Go core, so the
  * process then holds two Go runtimes. The Go project does not support that
