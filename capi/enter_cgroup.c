@@ -59,35 +59,6 @@ lxcCopy(char *dst, const char *src)
     snprintf(dst, CG_PATH_MAX, "%s", src);
 }
 
-/* Whole small file into @buf; returns length or -1 with errno set. */
-static ssize_t
-lxcReadFile(const char *path, char *buf, size_t size)
-{
-    size_t len = 0;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return -1;
-    while (len < size - 1) {
-        n = read(fd, buf + len, size - 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int saved = errno;
-            close(fd);
-            errno = saved;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        len += n;
-    }
-    close(fd);
-    buf[len] = '\0';
-    return len;
-}
-
 /* Is @name one of the comma-separated words of @list? */
 static int
 lxcHasWord(const char *list, const char *name)
@@ -124,7 +95,7 @@ lxcCgroupV2Available(void)
         if (strcmp(ent.mnt_type, "cgroup2") != 0)
             continue;
         snprintf(path, sizeof(path), "%s/cgroup.controllers", ent.mnt_dir);
-        if ((n = lxcReadFile(path, cont, sizeof(cont))) < 0)
+        if ((n = lxcReadSmallFile(path, cont, sizeof(cont))) < 0)
             break;
         if (n == 0)
             continue;
@@ -299,7 +270,7 @@ lxcCgroupDetectControllers(lxcCgroup *cg)
 
         snprintf(path, sizeof(path), "%s%s/cgroup.controllers",
                  cg->v2Mount, cg->v2Place);
-        if (lxcReadFile(path, buf, sizeof(buf)) < 0) {
+        if (lxcReadSmallFile(path, buf, sizeof(buf)) < 0) {
             lxcReportSystemErrorFrom(VIR_FROM_CGROUP, errno,
                                      "Unable to read from '%s'", path);
             return -1;
@@ -338,22 +309,9 @@ lxcCgroupWrite(const char *path, long long pid)
 {
     char val[32];
     int len = snprintf(val, sizeof(val), "%lld", pid);
-    ssize_t n;
-    int fd;
 
-    if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) >= 0) {
-        do {
-            n = write(fd, val, len);
-        } while (n < 0 && errno == EINTR);
-        if (n == len) {
-            if (close(fd) == 0)
-                return 0;
-        } else {
-            int saved = n < 0 ? errno : EIO;
-            close(fd);
-            errno = saved;
-        }
-    }
+    if (lxcWriteSmallFile(path, O_WRONLY | O_TRUNC, val, len) == 0)
+        return 0;
     if (errno == EINVAL && strrchr(path, '/')) {
         lxcReportSystemErrorFrom(VIR_FROM_CGROUP, errno,
                                  "Invalid value '%s' for '%s'",

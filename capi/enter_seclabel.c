@@ -19,48 +19,15 @@
 #include <libvirt/libvirt-lxc.h>
 #include "internal.h"
 
-static ssize_t
-lxcWriteAttr(const char *path, int flags, const char *data, size_t len)
-{
-    ssize_t n;
-    int fd;
-
-    if ((fd = open(path, flags | O_CLOEXEC)) < 0)
-        return -1;
-    do {
-        n = write(fd, data, len);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    close(fd);
-    return n;
-}
-
 /* getcon(): the calling thread's current context, NUL-terminated, into
  * @buf. Returns its length, or -1 with errno set. */
 static ssize_t
 lxcSelinuxGetcon(char *buf, size_t size)
 {
     ssize_t n;
-    int fd = open("/proc/thread-self/attr/current", O_RDONLY | O_CLOEXEC);
 
-    if (fd < 0)
+    if ((n = lxcReadSmallFile("/proc/thread-self/attr/current", buf, size)) < 0)
         return -1;
-    do {
-        n = read(fd, buf, size - 1);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    close(fd);
-    buf[n] = '\0';
     /* The kernel may end the context with a NUL or a newline. */
     n = strcspn(buf, "\n");
     buf[n] = '\0';
@@ -74,17 +41,11 @@ lxcSelinuxGetenforce(void)
 {
     char buf[16];
     ssize_t n;
-    int fd = open("/sys/fs/selinux/enforce", O_RDONLY | O_CLOEXEC);
 
-    if (fd < 0)
-        return -1;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0) {
+    if ((n = lxcReadSmallFile("/sys/fs/selinux/enforce", buf, sizeof(buf))) <= 0) {
         errno = n < 0 ? errno : EINVAL;
         return -1;
     }
-    buf[n] = '\0';
     return atoi(buf) ? 1 : 0;
 }
 
@@ -119,8 +80,8 @@ lxcEnterSelinux(virSecurityLabelPtr label, virSecurityLabelPtr oldlabel)
     }
 
     /* setexeccon(): the context for the next exec(), written with its NUL. */
-    if (lxcWriteAttr("/proc/thread-self/attr/exec", O_RDWR, label->label,
-                     strnlen(label->label, VIR_SECURITY_LABEL_BUFLEN - 1) + 1) < 0) {
+    if (lxcWriteSmallFile("/proc/thread-self/attr/exec", O_RDWR, label->label,
+                          strnlen(label->label, VIR_SECURITY_LABEL_BUFLEN - 1) + 1) < 0) {
         lxcReportSystemError(errno, "Cannot set context %s", label->label);
         return -1;
     }
@@ -141,7 +102,7 @@ lxcEnterApparmor(virSecurityLabelPtr label)
         path = "/proc/thread-self/attr/apparmor/current";
     len = snprintf(cmd, sizeof(cmd), "changeprofile %.*s",
                    VIR_SECURITY_LABEL_BUFLEN - 1, label->label);
-    if (lxcWriteAttr(path, O_WRONLY, cmd, len) < 0) {
+    if (lxcWriteSmallFile(path, O_WRONLY, cmd, len) < 0) {
         lxcReportSystemError(errno, "error changing profile to %s", label->label);
         return -1;
     }

@@ -17,6 +17,8 @@
 #ifndef LXC_INTERNAL_H
 #define LXC_INTERNAL_H
 
+#include <sys/types.h>
+
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -101,6 +103,14 @@ virConnectPtr lxcDomainConn(virDomainPtr dom);
  * directly (see virt.c); its public-API fallback probe, used only with an
  * unrecognised libvirt.so, does make libvirt dispatch one error. */
 int lxcConnIsReadOnly(virDomainPtr dom);
+
+/* Small files of procfs, sysfs and cgroupfs, with plain syscalls only (safe
+ * in a child after fork()). The reader fills @buf with up to @size - 1
+ * bytes, NUL-terminated, and returns the length; the writer writes all of
+ * @data at once (these files take one write) and returns 0. Both return -1
+ * with errno set. */
+ssize_t lxcReadSmallFile(const char *path, char *buf, size_t size);
+int lxcWriteSmallFile(const char *path, int flags, const char *data, size_t len);
 
 /* Number of threads of this process from /proc/self/status, 0 if unknown
  * (e.g. inside a container's mount namespace, whose /proc does not show

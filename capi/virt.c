@@ -108,7 +108,7 @@ lxcRaise(int domain, int code, int level,
     if (sym.raise) {
         sym.raise(__FILE__, __func__, __LINE__, domain, code, level,
                   str1, str2, str3, int1, int2, "%s", message);
-    } else if (sym.setError) {
+    } else {
         virError err;
 
         memset(&err, 0, sizeof(err));
@@ -121,19 +121,14 @@ lxcRaise(int domain, int code, int level,
         err.str3 = (char *)str3;
         err.int1 = int1;
         err.int2 = int2;
-        sym.setError(&err);  /* copies every field */
-    } else {
-        /* No way to store the error: print it the way libvirt's default
-         * handler would, so the user at least sees it. */
-        virError err;
-
-        memset(&err, 0, sizeof(err));
-        err.code = code;
-        err.domain = domain;
-        err.level = level;
-        err.message = (char *)message;
-        virDefaultErrorFunc(&err);
-        printedOnly = 1;
+        if (sym.setError) {
+            sym.setError(&err);  /* copies every field */
+        } else {
+            /* No way to store the error: print it the way libvirt's
+             * default handler would, so the user at least sees it. */
+            virDefaultErrorFunc(&err);
+            printedOnly = 1;
+        }
     }
     errno = saved;
 }
@@ -438,22 +433,61 @@ lxcConnIsReadOnly(virDomainPtr dom)
     return -1;
 }
 
-/* See internal.h. */
+ssize_t
+lxcReadSmallFile(const char *path, char *buf, size_t size)
+{
+    size_t len = 0;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    while (len < size - 1) {
+        n = read(fd, buf + len, size - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int saved = errno;
+            close(fd);
+            errno = saved;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    return len;
+}
+
+int
+lxcWriteSmallFile(const char *path, int flags, const char *data, size_t len)
+{
+    ssize_t n;
+    int fd, saved;
+
+    if ((fd = open(path, flags | O_CLOEXEC)) < 0)
+        return -1;
+    do {
+        n = write(fd, data, len);
+    } while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)len)
+        return close(fd) == 0 ? 0 : -1;
+    saved = n < 0 ? errno : EIO;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
 long
 lxcThreadCount(void)
 {
     char buf[4096];
-    ssize_t n;
     char *p;
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
-    if (fd < 0)
+    if (lxcReadSmallFile("/proc/self/status", buf, sizeof(buf)) <= 0)
         return 0;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
     if (!(p = strstr(buf, "\nThreads:")))
         return 0;
     return strtol(p + strlen("\nThreads:"), NULL, 10);
