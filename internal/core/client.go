@@ -23,13 +23,12 @@ type Request struct {
 // 30 s, so waiting longer than that gains nothing.
 const DefaultTimeout = 30 * time.Second
 
-// Client keeps warm connections, one pool per (URI, read-only), so that a
-// repeated call costs one round trip. It is safe for concurrent use: each
-// connection is used by one caller at a time, and callers that find no idle
-// connection open another.
+// Client keeps one warm connection per (URI, read-only), so that a
+// repeated call costs one round trip. It is safe for concurrent use:
+// concurrent callers share the connection, several calls in flight, as
+// libvirt's own client does.
 type Client struct {
 	Timeout time.Duration // per call; DefaultTimeout when 0
-	MaxIdle int           // idle connections kept per key; 2 when 0
 	Env     *Env          // HostEnv() when nil
 	// InDaemon reports whether this process is the daemon itself (a cheap
 	// test done before connecting); nil means inDaemonProcess.
@@ -39,14 +38,21 @@ type Client struct {
 	InHost func(*Request) ([]int, error)
 
 	mu        sync.Mutex
-	idle      map[poolKey][]*conn
+	slots     map[connKey]*slot
 	daemonPid int // process for which daemonVal holds inDaemonProcess's answer
 	daemonVal bool
 }
 
-type poolKey struct {
+type connKey struct {
 	uri      string
 	readonly bool
+}
+
+// slot holds the shared connection of one key. dial is held while a
+// connection is being opened, so that a burst of first callers opens one.
+type slot struct {
+	dial sync.Mutex
+	cn   *conn // guarded by Client.mu
 }
 
 var defaultClient = &Client{}
@@ -67,44 +73,37 @@ func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 		timeout = DefaultTimeout
 	}
 	deadline := time.Now().Add(timeout)
-	key := poolKey{req.URI, req.ReadOnly}
+	key := connKey{req.URI, req.ReadOnly}
 	pid := os.Getpid()
 
 	for attempt := 0; ; attempt++ {
-		// A pooled connection for this (URI, read-only) was opened after
+		// The shared connection for this (URI, read-only) was opened after
 		// the socket was selected and the in-daemon checks passed for this
 		// process; like libvirt's client, which selects the socket when it
 		// opens a connection, nothing is re-resolved for it. Without one,
 		// resolve now: errors of Resolve come back on every such call.
-		cn := c.take(key, pid, attempt > 0)
-		fresh := cn == nil
-		if fresh {
-			var err error
-			cn, err = c.open(req, key, pid, deadline)
-			if errors.Is(err, errSelf) {
-				return c.inHost(req)
-			}
-			if err != nil {
-				return nil, err
-			}
-			if cn == nil {
-				return c.inHost(req)
-			}
+		cn, fresh, err := c.get(req, key, pid, deadline)
+		if errors.Is(err, errSelf) {
+			return c.inHost(req)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if cn == nil {
+			return c.inHost(req)
 		}
 		fds, err := cn.openNamespace(req, deadline)
 		if err == nil {
-			c.put(key, cn, pid)
 			return fds, nil
 		}
 		var le *Error
-		if errors.As(err, &le) && !cn.broken {
-			c.put(key, cn, pid) // a daemon error reply leaves the stream in step
-			return nil, le
+		if errors.As(err, &le) {
+			return nil, le // a daemon error reply leaves the stream in step
 		}
-		cn.close()
+		c.drop(key, cn)
 		var ce *callError
-		// A cached connection the daemon dropped while idle (restart,
-		// keepalive timeout): try once more on a new one.
+		// A connection the daemon dropped while idle (restart, keepalive
+		// timeout): try once more on a new one.
 		if errors.As(err, &ce) && ce.retry && !fresh && attempt == 0 {
 			continue
 		}
@@ -112,11 +111,64 @@ func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 	}
 }
 
+// get returns the shared connection for key, opening one if there is none
+// usable. fresh says it was opened by this call. (nil, false, nil) means
+// this process is the daemon.
+func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*conn, bool, error) {
+	c.mu.Lock()
+	if c.slots == nil {
+		c.slots = make(map[connKey]*slot)
+	}
+	sl := c.slots[key]
+	if sl == nil {
+		sl = &slot{}
+		c.slots[key] = sl
+	}
+	cn := sl.cn
+	c.mu.Unlock()
+	if cn != nil && cn.usable(pid) {
+		return cn, false, nil
+	}
+
+	sl.dial.Lock()
+	defer sl.dial.Unlock()
+	c.mu.Lock()
+	cn = sl.cn
+	c.mu.Unlock()
+	if cn != nil {
+		if cn.usable(pid) {
+			return cn, false, nil // opened by another caller meanwhile
+		}
+		// Broken, closed, or inherited across fork (its socket is shared
+		// with the parent, so nothing is sent on it): only our copy of the
+		// fd is closed.
+		c.drop(key, cn)
+	}
+	cn, err := c.open(req, pid, deadline)
+	if err != nil || cn == nil {
+		return nil, false, err
+	}
+	c.mu.Lock()
+	sl.cn = cn
+	c.mu.Unlock()
+	return cn, true, nil
+}
+
+// drop takes cn out of use for key; its fd is closed once no call is on it.
+func (c *Client) drop(key connKey, cn *conn) {
+	c.mu.Lock()
+	if sl := c.slots[key]; sl != nil && sl.cn == cn {
+		sl.cn = nil
+	}
+	c.mu.Unlock()
+	cn.close()
+}
+
 // open selects the socket for req.URI and opens and handshakes a new
 // connection to it. It returns (nil, nil) when this process is the daemon
 // (the request is then served in-host), errSelf when the socket's peer turns
 // out to be this process.
-func (c *Client) open(req *Request, key poolKey, pid int, deadline time.Time) (*conn, error) {
+func (c *Client) open(req *Request, pid int, deadline time.Time) (*conn, error) {
 	env := c.Env
 	if env == nil {
 		env = HostEnv()
@@ -173,58 +225,19 @@ func (c *Client) inHost(req *Request) ([]int, error) {
 	return OpenInHost(req)
 }
 
-// take returns an idle connection for key opened by this process, or nil.
-// With fresh set, idle connections for key are closed instead: after one of
-// them turned out dead, the rest most likely are too (daemon restart).
-// Connections inherited across fork share their socket with the parent, so
-// nothing is sent on them; only our copy is closed.
-func (c *Client) take(key poolKey, pid int, fresh bool) *conn {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for {
-		list := c.idle[key]
-		if len(list) == 0 {
-			return nil
-		}
-		cn := list[len(list)-1]
-		list[len(list)-1] = nil
-		c.idle[key] = list[:len(list)-1]
-		if fresh || cn.pid != pid {
-			cn.close()
-			continue
-		}
-		return cn
-	}
-}
-
-// put returns a healthy connection to the pool, or closes it if the pool is
-// full.
-func (c *Client) put(key poolKey, cn *conn, pid int) {
-	max := c.MaxIdle
-	if max <= 0 {
-		max = 2
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.idle == nil {
-		c.idle = make(map[poolKey][]*conn)
-	}
-	if cn.broken || cn.pid != pid || len(c.idle[key]) >= max {
-		cn.close()
-		return
-	}
-	c.idle[key] = append(c.idle[key], cn)
-}
-
-// CloseIdle closes every idle connection (tests, or a host that wants the
-// daemon to see it go).
+// CloseIdle closes the shared connections (tests, or a host that wants the
+// daemon to see it go); calls still in flight on them finish first.
 func (c *Client) CloseIdle() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, list := range c.idle {
-		for _, cn := range list {
-			cn.close()
+	var all []*conn
+	for _, sl := range c.slots {
+		if sl.cn != nil {
+			all = append(all, sl.cn)
+			sl.cn = nil
 		}
-		delete(c.idle, k)
+	}
+	c.mu.Unlock()
+	for _, cn := range all {
+		cn.close()
 	}
 }

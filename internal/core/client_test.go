@@ -171,10 +171,8 @@ func TestClientDropsInheritedConnection(t *testing.T) {
 	defer c.CloseIdle()
 	mustOpen(t, c, d.uri)
 	c.mu.Lock()
-	for _, list := range c.idle {
-		for _, cn := range list {
-			cn.pid = -1 // as seen from a forked child
-		}
+	for _, sl := range c.slots {
+		sl.cn.pid = -1 // as seen from a forked child
 	}
 	c.mu.Unlock()
 	mustOpen(t, c, d.uri)
@@ -215,6 +213,13 @@ func TestClientConcurrent(t *testing.T) {
 	c.CloseIdle()
 	if after := openFDs(t); after != before {
 		t.Errorf("fds open before %d, after %d", before, after)
+	}
+	// All the callers shared one connection, as with libvirt's client.
+	for _, l := range d.lines(t) {
+		if !strings.HasPrefix(l, "conn 0 ") {
+			t.Errorf("a second connection was opened: %s", l)
+			break
+		}
 	}
 }
 

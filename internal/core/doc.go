@@ -9,9 +9,10 @@
 //	errors.go  Error (a virError), remote_error decoding, libvirt-style reports
 //	fdpass.go  raw-fd socket I/O: exact-length reads, one recvmsg per fd,
 //	           MSG_NOSIGNAL writes, poll-based deadlines
-//	conn.go    one connection: dial, SO_PEERCRED, handshake, call, keepalive
+//	conn.go    one connection: dial, SO_PEERCRED, handshake, calls in flight
+//	           routed by serial, keepalive
 //	uri.go     URI parsing and libvirt's socket selection rules
-//	client.go  OpenNamespace, the connection pool, retry after a daemon drop
+//	client.go  OpenNamespace, one shared connection per URI, retry after a daemon drop
 //	inhost.go  serving the request from the host when running inside the daemon
 //
 // The fact sheet in docs (libvirt-wire-facts.md) is the reference for every

@@ -16,7 +16,8 @@
  *                 (ours: yes when the call ran in-process)
  *   new=, cold_new=  fds open after the call(s) that were not before, by
  *                 kind (ours in-process: what loading the Go core sets up)
- *   sockets=+N    socket fds gained over a stress run (ours keeps a pool)
+ *   sockets=+N    socket fds gained over a stress run (both share one
+ *                 connection between the threads)
  *   sameconn_*    the call on a connection that died with the daemon
  *   ms=N          elapsed time, for information
  * threads=N (single-threaded scenarios: threads after the call) must be 1
@@ -385,7 +386,7 @@ stressMain(int nthreads, int calls)
         return 2;
     goMultiThreaded();
     /* Warm: the measured fds exclude what the first call sets up for good
-     * (ours: the Go runtime and one pooled connection). */
+     * (ours: the Go runtime and its shared connection). */
     for (k = 0; k < 2; k++) {
         int n = virDomainLxcOpenNamespace(dom[k], &fds, 0);
 
@@ -529,7 +530,7 @@ runRestart(void)
 
 /* One call on a connection, restart, then (a) a call on the same, now dead,
  * connection, and (b) the reported call on a new connection. Ours keeps its
- * own pooled connection to the daemon; it died too and must be replaced
+ * own connection to the daemon; it died too and must be replaced
  * without the caller noticing. */
 static int
 restartRun(void *opaque)

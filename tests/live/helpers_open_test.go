@@ -143,7 +143,7 @@ func compareRuns(t *testing.T, what string, a, b run, skip ...string) {
 // library and ours out of process must leave nothing. Ours in process may
 // keep what loading the Go core sets up once: the runtime's netpoller
 // (eventpoll, eventfd), the cgroup CPU limit files it watches for
-// GOMAXPROCS, and at most one pooled connection to the daemon; all
+// GOMAXPROCS, and at most its one shared connection to the daemon; all
 // close-on-exec, and never a namespace fd.
 func checkNewFds(t *testing.T, where, list string, coreAllowed bool) {
 	t.Helper()
