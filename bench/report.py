@@ -299,6 +299,23 @@ def main():
     w(f"| system: libvirt-lxc.so.0 | {kib('system', 'lib_bytes'):.1f} KiB | {kib('system', 'lib_file_bytes'):.1f} KiB |")
     w("")
 
+    # 7. concurrent callers
+    oc, sc = g("concurrent", "ours", "wall_ns"), g("concurrent", "system", "wall_ns")
+    if oc:
+        w("### 7. Concurrent callers (not a goal)")
+        w("")
+        w("`bench/open_concurrent.c`: 16 threads each make 1000 OpenNamespace calls "
+          "at once on one `virConnectPtr` (lxcgo-plain), every result checked; "
+          f"{len(oc)} processes per library. Whole run of 16 000 calls:")
+        w("")
+        w("| | ours | system | ratio |")
+        w("|---|---|---|---|")
+        r = ratio(median(oc), median(sc))
+        w(f"| wall, median | {ms(median(oc))} | {ms(median(sc))} | {r:.2f} |")
+        o, s2 = median(g("concurrent", "ours", "client_cpu_ns")), median(g("concurrent", "system", "client_cpu_ns"))
+        w(f"| client CPU (all threads), median | {ms(o)} | {ms(s2)} | {ratio(o, s2):.2f} |")
+        w("")
+
     # goals
     w("### Goals")
     w("")

@@ -70,6 +70,7 @@ say "compiling hosts"
 cc_host spawn spawn.c
 cc_host open_warm open_warm.c -lvirt-lxc -lvirt -lpthread
 cc_host open_first open_first.c -lvirt-lxc -lvirt -lpthread
+cc_host open_concurrent open_concurrent.c -lvirt-lxc -lvirt -lpthread
 cc_host enter enter.c -lvirt-lxc -lvirt -lpthread
 cc_host dlopen_core dlopen_core.c -ldl
 cc_host first_phases first_phases.c -lvirt -lpthread -ldl
@@ -77,7 +78,7 @@ cc_host cgroup_move cgroup_move.c -lvirt
 # --no-as-needed keeps the NEEDED entries of libraries that are never called.
 cc_host load_lxc load_host.c -DWITH_LXC -Wl,--no-as-needed -lvirt-lxc -lvirt
 cc_host load_none load_host.c -Wl,--no-as-needed -lvirt
-for h in open_warm open_first enter load_lxc; do
+for h in open_warm open_first open_concurrent enter load_lxc; do
     readelf -d "$BIN/$h" | grep -q 'RUNPATH\|RPATH' && die "$h has an rpath"
 done
 
@@ -233,6 +234,11 @@ env LD_DEBUG=statistics "$BIN/load_none" >"$OUT/ld-statistics-none.txt" 2>&1
 N=$(scaled 6)
 say "5. EnterNamespace / EnterCGroup: $N processes x 100 children per call per library"
 alternate enter "$N" "$BIN/enter" "$URI" "$DOM" 100
+
+# --- 7. concurrent callers -----------------------------------------------------
+ROUNDS=$(scaled 3)
+say "7. 16 threads x 1000 OpenNamespace calls at once: $ROUNDS processes per library"
+alternate concurrent "$ROUNDS" "$BIN/open_concurrent" "$URI" "$DOM" 16 1000
 
 # --- 6. sizes -------------------------------------------------------------------
 say "6. stripped sizes"

@@ -1,0 +1,95 @@
+/*
+ * open_concurrent.c: many threads calling virDomainLxcOpenNamespace at once
+ * on one virConnectPtr, as a multi-threaded host (a binding, a service)
+ * does.
+ *
+ *   open_concurrent URI DOMAIN THREADS CALLS
+ *
+ * After one warm-up call, THREADS threads each make CALLS calls (every fd
+ * closed, the array freed). Prints "wall_ns" for all of them together and
+ * "client_cpu_ns" (getrusage, all threads) over the same span; every call
+ * must return the same number of fds as the warm-up call, or the host
+ * exits non-zero.
+ */
+#include "common.h"
+
+#include <sys/resource.h>
+
+typedef struct {
+    virDomainPtr dom;
+    int calls;
+    int want;
+    int wrong;
+} worker;
+
+static void *
+workerMain(void *opaque)
+{
+    worker *w = opaque;
+    int i;
+
+    for (i = 0; i < w->calls; i++)
+        if (bench_open_once(w->dom) != w->want)
+            w->wrong++;
+    return NULL;
+}
+
+static uint64_t
+cpuNs(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+}
+
+int
+main(int argc, char **argv)
+{
+    virConnectPtr conn;
+    virDomainPtr dom;
+    pthread_t *tids;
+    worker *w;
+    uint64_t t0, t1, c0, c1;
+    int threads, calls, want, i, wrong = 0;
+
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s URI DOMAIN THREADS CALLS\n", argv[0]);
+        return 1;
+    }
+    threads = atoi(argv[3]);
+    calls = atoi(argv[4]);
+    if (threads < 1 || calls < 1)
+        return 1;
+    dom = bench_domain(argv[1], argv[2], &conn);
+    want = bench_open_once(dom);
+    tids = calloc(threads, sizeof(*tids));
+    w = calloc(threads, sizeof(*w));
+    if (!tids || !w)
+        return 1;
+
+    c0 = cpuNs();
+    t0 = tcNowNs();
+    for (i = 0; i < threads; i++) {
+        w[i] = (worker){ .dom = dom, .calls = calls, .want = want };
+        if (pthread_create(&tids[i], NULL, workerMain, &w[i]) != 0)
+            return 1;
+    }
+    for (i = 0; i < threads; i++) {
+        pthread_join(tids[i], NULL);
+        wrong += w[i].wrong;
+    }
+    t1 = tcNowNs();
+    c1 = cpuNs();
+
+    bench_print_library("library", (void *)virDomainLxcOpenNamespace);
+    printf("wall_ns %llu\n", (unsigned long long)(t1 - t0));
+    printf("client_cpu_ns %llu\n", (unsigned long long)(c1 - c0));
+    printf("wrong %d\n", wrong);
+    free(tids);
+    free(w);
+    virDomainFree(dom);
+    virConnectClose(conn);
+    return wrong ? 4 : 0;
+}
