@@ -2,7 +2,7 @@
 # bench/run.sh: the project's benchmarks, ours against the system
 # libvirt-lxc.so.0, in one run. Not part of the test suite.
 #
-#   bash bench/run.sh            # about 40 s on 2 cores
+#   bash bench/run.sh            # about 90 s on 2 cores
 #
 # Builds the project, brings up the live test bed, compiles the C hosts in
 # bench/ against the system headers and library (-lvirt-lxc, no rpath), then
@@ -129,7 +129,7 @@ alternate() {
 T="$OUT/tmp.out"
 
 # --- 1. warm OpenNamespace -------------------------------------------------
-ROUNDS=$(scaled 6)
+ROUNDS=$(scaled 12)
 say "1. warm OpenNamespace: $ROUNDS rounds x 10 batches x 100 calls per library"
 alternate warm "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 200
 
