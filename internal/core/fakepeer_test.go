@@ -454,34 +454,45 @@ func startCall(c *conn, timeout time.Duration) <-chan callResult {
 	return ch
 }
 
+// twoInFlight starts two calls on c: the first alone, so that it reads for
+// both, then the second once the peer has read the first. The peer reads
+// both CALLs (serials 0 and 1, in that order) and then runs answer.
+func twoInFlight(t *testing.T, c *conn, peer int, first, second time.Duration, answer func()) (<-chan callResult, <-chan callResult) {
+	read := make(chan struct{}, 2)
+	run(t, func() {
+		for i := uint32(0); i < 2; i++ {
+			h, _, err := peerRead(peer)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if h.Serial != i {
+				t.Errorf("call %d has serial %d", i, h.Serial)
+			}
+			read <- struct{}{}
+		}
+		answer()
+	})
+	a := startCall(c, first)
+	<-read
+	b := startCall(c, second)
+	<-read
+	return a, b
+}
+
 // Replies come back in another order than the calls went out; each reply's
 // fds go to the call with its serial.
 func TestRepliesOutOfOrder(t *testing.T) {
 	before := openFDs(t)
 	null, zero := openDev(t, "/dev/null"), openDev(t, "/dev/zero")
 	c, peer := newPair(t)
-	read := make(chan uint32, 2)
-	run(t, func() {
-		for i := 0; i < 2; i++ {
-			h, _, err := peerRead(peer)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			read <- h.Serial
-		}
+	first, second := twoInFlight(t, c, peer, 5*time.Second, 5*time.Second, func() {
 		// Serial 1 first, with one fd, then serial 0 with two.
 		peerWrite(t, peer, replyFDs(1, 1))
 		sendFDs(t, peer, zero)
 		peerWrite(t, peer, replyFDs(0, 2))
 		sendFDs(t, peer, null, null)
 	})
-	first := startCall(c, 5*time.Second)
-	if s := <-read; s != 0 {
-		t.Fatalf("first call has serial %d", s)
-	}
-	second := startCall(c, 5*time.Second)
-	<-read
 	a, b := <-first, <-second
 	if a.err != nil || b.err != nil {
 		t.Fatalf("errors %v, %v", a.err, b.err)
@@ -520,16 +531,13 @@ func TestCallerGivesUp(t *testing.T) {
 			before := openFDs(t)
 			src := devNulls(t, 3)
 			c, peer := newPair(t)
-			read := make(chan struct{}, 2)
 			release := make(chan struct{})
-			run(t, func() {
-				for i := 0; i < 2; i++ {
-					if _, _, err := peerRead(peer); err != nil {
-						t.Error(err)
-						return
-					}
-					read <- struct{}{}
-				}
+			short, long := 100*time.Millisecond, 5*time.Second
+			if !readerGivesUp {
+				short, long = long, short
+			}
+			// The first call is alone, so it reads for both.
+			first, second := twoInFlight(t, c, peer, short, long, func() {
 				<-release
 				// The late reply to the call that gave up, then the other.
 				late, other := uint32(0), uint32(1)
@@ -541,15 +549,6 @@ func TestCallerGivesUp(t *testing.T) {
 				peerWrite(t, peer, replyFDs(other, 1))
 				sendFDs(t, peer, src[2])
 			})
-			short, long := 100*time.Millisecond, 5*time.Second
-			if !readerGivesUp {
-				short, long = long, short
-			}
-			// The first call is alone, so it reads for both.
-			first := startCall(c, short)
-			<-read
-			second := startCall(c, long)
-			<-read
 			quitter, stayer := first, second
 			if !readerGivesUp {
 				quitter, stayer = second, first
@@ -590,20 +589,11 @@ func TestBreakFailsAllPending(t *testing.T) {
 	before := openFDs(t)
 	src := devNulls(t, 1)
 	c, peer := newPair(t)
-	read := make(chan struct{}, 2)
-	run(t, func() {
-		for i := 0; i < 2; i++ {
-			peerRead(peer)
-			read <- struct{}{}
-		}
+	first, second := twoInFlight(t, c, peer, 5*time.Second, 5*time.Second, func() {
 		peerWrite(t, peer, replyFDs(1, 2))
 		sendFDs(t, peer, src[0])
 		unix.Shutdown(peer, unix.SHUT_WR)
 	})
-	first := startCall(c, 5*time.Second)
-	<-read
-	second := startCall(c, 5*time.Second)
-	<-read
 	for i, ch := range []<-chan callResult{first, second} {
 		r := <-ch
 		var ce *callError
@@ -630,12 +620,8 @@ func TestBreakFailsAllPending(t *testing.T) {
 func TestBreakWakesReader(t *testing.T) {
 	src := devNulls(t, 1)
 	c, peer := newPair(t)
-	read := make(chan struct{}, 2)
-	run(t, func() {
-		for i := 0; i < 2; i++ {
-			peerRead(peer)
-			read <- struct{}{}
-		}
+	start := time.Now()
+	first, second := twoInFlight(t, c, peer, 10*time.Second, 10*time.Second, func() {
 		// A reply to the second call with data after it: the second
 		// caller breaks the connection; the first one's reply never comes.
 		e := encoder{}
@@ -644,11 +630,6 @@ func TestBreakWakesReader(t *testing.T) {
 		peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReplyWithFDs, Serial: 1}, e.b))
 		sendFDs(t, peer, src[0])
 	})
-	start := time.Now()
-	first := startCall(c, 10*time.Second)
-	<-read
-	second := startCall(c, 10*time.Second)
-	<-read
 	for i, ch := range []<-chan callResult{first, second} {
 		if r := <-ch; r.err == nil || r.fds != nil {
 			t.Errorf("call %d: %v %v", i, r.fds, r.err)
