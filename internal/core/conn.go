@@ -259,7 +259,8 @@ func (c *conn) deliverLocked(serial uint32, w *waiter, r *reply, err error) {
 }
 
 // breakAll marks the connection broken and fails every pending call with
-// err.
+// err: the stream is out of step, or the daemon does not speak the protocol
+// we expect.
 func (c *conn) breakAll(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -276,12 +277,6 @@ func (c *conn) breakAll(err error) {
 		c.deliverLocked(serial, w, nil, err)
 	}
 	c.reading = false
-}
-
-// markBroken stops any further use of c, after a reply that shows the
-// daemon does not speak the protocol we expect.
-func (c *conn) markBroken(err error) {
-	c.breakAll(err)
 }
 
 // readFor reads frames for every pending call until the one with serial
@@ -498,7 +493,7 @@ func (c *conn) handshake(name string, readonly bool, deadline time.Time) error {
 		}
 		if err := d.done(); err != nil {
 			err := &callError{err: protocolError("malformed AUTH_LIST reply: " + err.Error())}
-			c.markBroken(err)
+			c.breakAll(err)
 			return err
 		}
 		if len(types) > 0 {
@@ -541,7 +536,7 @@ func (c *conn) openNamespace(req *Request, deadline time.Time) ([]int, error) {
 	if len(r.payload) != 0 {
 		closeAll(r.fds)
 		err := &callError{err: protocolError("unexpected data after the namespace reply")}
-		c.markBroken(err)
+		c.breakAll(err)
 		return nil, err
 	}
 	return r.fds, nil
