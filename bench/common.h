@@ -16,6 +16,8 @@
 
 #include "../tests/c/tc.h"
 
+#include <sys/resource.h>
+
 /* Prints the resolved path of the object that defines @fn. The hosts are
  * built as PIE, so a function's address is the library's own definition and
  * not a PLT stub in the executable. realpath() removes the /lib vs /usr/lib
@@ -109,6 +111,23 @@ bench_open_once(virDomainPtr dom)
         close(fds[i]);
     free(fds);
     return n;
+}
+
+/* A getrusage() time in nanoseconds. */
+static inline uint64_t
+bench_tv_ns(struct timeval tv)
+{
+    return (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u;
+}
+
+/* CPU time of all threads of this process so far. */
+static inline uint64_t
+bench_cpu_ns(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return bench_tv_ns(ru.ru_utime) + bench_tv_ns(ru.ru_stime);
 }
 
 static inline int

@@ -13,8 +13,6 @@
  */
 #include "common.h"
 
-#include <sys/resource.h>
-
 typedef struct {
     virDomainPtr dom;
     int calls;
@@ -32,16 +30,6 @@ workerMain(void *opaque)
         if (bench_open_once(w->dom) != w->want)
             w->wrong++;
     return NULL;
-}
-
-static uint64_t
-cpuNs(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
-           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
 }
 
 int
@@ -69,7 +57,7 @@ main(int argc, char **argv)
     if (!tids || !w)
         return 1;
 
-    c0 = cpuNs();
+    c0 = bench_cpu_ns();
     t0 = tcNowNs();
     for (i = 0; i < threads; i++) {
         w[i] = (worker){ .dom = dom, .calls = calls, .want = want };
@@ -81,7 +69,7 @@ main(int argc, char **argv)
         wrong += w[i].wrong;
     }
     t1 = tcNowNs();
-    c1 = cpuNs();
+    c1 = bench_cpu_ns();
 
     bench_print_library("library", (void *)virDomainLxcOpenNamespace);
     printf("wall_ns %llu\n", (unsigned long long)(t1 - t0));

@@ -18,7 +18,6 @@
  * round-trip floor of this daemon (0 skips it, for syscall counting).
  */
 #include <dirent.h>
-#include <sys/resource.h>
 
 #include "common.h"
 
@@ -48,12 +47,6 @@ daemon_cpu_ns(const char *pid)
     }
     closedir(d);
     return sum;
-}
-
-static uint64_t
-tv_ns(struct timeval tv)
-{
-    return (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u;
 }
 
 int
@@ -107,10 +100,10 @@ main(int argc, char **argv)
 
     printf("wall_ns %.1f\n", (double)total / (double)calls);
     printf("client_cpu_ns %.1f\n",
-           (double)(tv_ns(r1.ru_utime) + tv_ns(r1.ru_stime) -
-                    tv_ns(r0.ru_utime) - tv_ns(r0.ru_stime)) / (double)calls);
+           (double)(bench_tv_ns(r1.ru_utime) + bench_tv_ns(r1.ru_stime) -
+                    bench_tv_ns(r0.ru_utime) - bench_tv_ns(r0.ru_stime)) / (double)calls);
     printf("client_sys_ns %.1f\n",
-           (double)(tv_ns(r1.ru_stime) - tv_ns(r0.ru_stime)) / (double)calls);
+           (double)(bench_tv_ns(r1.ru_stime) - bench_tv_ns(r0.ru_stime)) / (double)calls);
     printf("daemon_cpu_ns %.1f\n", (double)(d1 - d0) / (double)calls);
     printf("client_vcsw %.2f\n",
            (double)(r1.ru_nvcsw - r0.ru_nvcsw) / (double)calls);
