@@ -41,7 +41,9 @@ extern "C" {
  * checked before anything is sent); the daemon's errors verbatim.
  *
  * The connection used is the library's own to the same daemon (same socket
- * selection as libvirt's client), kept open for the next call.
+ * selection as libvirt's client), kept open for the next call and shared by
+ * concurrent callers, several calls in flight, as libvirt's client shares
+ * its one connection.
  *
  * A single-threaded caller stays single-threaded, as with libvirt's library,
  * so it can still enter the container's user namespace afterwards (what
