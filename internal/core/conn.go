@@ -240,10 +240,7 @@ func (c *conn) handOnLocked() {
 		return
 	}
 	for _, w := range c.pending {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
+		w.poke()
 		return
 	}
 }
@@ -252,6 +249,12 @@ func (c *conn) handOnLocked() {
 func (c *conn) deliverLocked(serial uint32, w *waiter, r *reply, err error) {
 	delete(c.pending, serial)
 	w.r, w.err, w.done = r, err, true
+	w.poke()
+}
+
+// poke tells w to look again, without waiting: a wake-up already pending
+// says the same.
+func (w *waiter) poke() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
