@@ -57,11 +57,18 @@ start_daemon() {
     # /sys/fs/cgroup/unified: with it, containers fail to start ("Unable to
     # create directory /sys/fs/cgroup/unified") on these hybrid hosts.
     log "starting a private libvirtd"
-    setsid env ${LXCGO_DAEMON_LIBRARY_PATH:+LD_LIBRARY_PATH=$LXCGO_DAEMON_LIBRARY_PATH} \
-        unshare -m --propagation private /bin/sh -c '
-        if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-        exec /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid
-    ' </dev/null >>/var/log/libvirt/lxcgo-libvirtd.log 2>&1 9>&- &
+    # The daemon outlives this script: it must hold no fd of whoever ran
+    # it (a lock of theirs, a CI log pipe), only its own stdio.
+    (
+        for fd in $(ls /proc/$BASHPID/fd); do
+            [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+        done
+        exec setsid env ${LXCGO_DAEMON_LIBRARY_PATH:+LD_LIBRARY_PATH=$LXCGO_DAEMON_LIBRARY_PATH} \
+            unshare -m --propagation private /bin/sh -c '
+            if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
+            exec /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid
+        '
+    ) </dev/null >>/var/log/libvirt/lxcgo-libvirtd.log 2>&1 &
     for _ in $(seq 100); do
         daemon_answers && { echo "$!" >"$STATE/daemon"; return; }
         sleep 0.2
