@@ -10,7 +10,7 @@
 #ifndef LXC_COREABI_H
 #define LXC_COREABI_H
 
-#define LXC_CORE_ABI_VERSION 1
+#define LXC_CORE_ABI_VERSION 2
 #define LXC_CORE_OPEN_SYMBOL "lxcCoreOpenNamespace"
 #define LXC_CORE_VERSION_SYMBOL "lxcCoreABIVersion"
 
@@ -29,10 +29,12 @@ typedef struct {
 } lxcCoreError;
 
 /* One OpenNamespace request, taken from the public getters of the caller's
- * virDomainPtr and its connection. */
+ * virDomainPtr and its connection. (The read-only check is done before, by
+ * the C side, as libvirt's client does it.) */
 typedef struct {
     const char *uri;          /* virConnectGetURI() of the domain's connection */
-    int readonly;             /* the connection is read-only (public-API probe) */
+    int caller;               /* pid of the process the call is made for: the
+                               * core must not call a daemon that is it */
     const char *name;         /* virDomainGetName() */
     unsigned char uuid[16];   /* virDomainGetUUID() */
     int id;                   /* virDomainGetID(), -1 when inactive */

@@ -56,3 +56,13 @@ lxcCoreSetInternal(lxcCoreError *err, const char *fmt, ...)
     err->int1 = -1;
     err->int2 = -1;
 }
+
+void
+lxcCoreErrorFree(lxcCoreError *err)
+{
+    free(err->message);
+    free(err->str1);
+    free(err->str2);
+    free(err->str3);
+    memset(err, 0, sizeof(*err));
+}

@@ -18,4 +18,7 @@ lxcCoreOpenFunc lxcCoreDlopen(const char *path, char *errbuf, size_t errlen);
 void lxcCoreSetInternal(lxcCoreError *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Frees the strings of @err and clears it. */
+void lxcCoreErrorFree(lxcCoreError *err);
+
 #endif

@@ -58,9 +58,9 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 		return -1
 	}
 	r := core.Request{
-		ReadOnly: req.readonly != 0,
-		ID:       int32(req.id),
-		Flags:    uint32(req.flags),
+		Caller: int(req.caller),
+		ID:     int32(req.id),
+		Flags:  uint32(req.flags),
 	}
 	if req.uri != nil {
 		r.URI = C.GoString(req.uri)

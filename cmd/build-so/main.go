@@ -26,15 +26,18 @@ const (
 	realName = "libvirt-lxc.so.0.9000.0"
 	coreDir  = "libvirt-lxc-go" // must match LXC_CORE_SUBDIR in meson.build
 	coreName = "libvirt-lxc-core.so"
-	// The OpenNamespace helper (capi/outofprocess.h), installed beside the core.
+	// The core process (capi/coreproc/proto.h), installed beside the core.
 	helperName = "libvirt-lxc-open"
 )
 
 var cSources = []string{
 	"capi/virt.c", "capi/enter_namespace.c", "capi/enter_seclabel.c",
-	"capi/enter_cgroup.c", "capi/open_namespace.c", "capi/loader.c",
-	"capi/outofprocess.c", "capi/coreload.c",
+	"capi/enter_cgroup.c", "capi/open_namespace.c", "capi/hostkind.c",
+	"capi/inprocess.c", "capi/coreproc/client.c", "capi/coreproc/spawn.c",
+	"capi/coreproc/locate.c", "capi/coreload.c",
 }
+
+var helperSources = []string{"capi/coreproc/server.c", "capi/coreload.c"}
 
 func main() {
 	coreOnly := flag.Bool("core", false, "build only the Go core, into the file named by -o")
@@ -126,10 +129,11 @@ func buildAll(dir, prefix string) error {
 	if err := run(nil, cc, args...); err != nil {
 		return err
 	}
-	if err := run(nil, cc, "-O2", "-g", "-std=gnu11", "-Wall", "-Wextra",
+	helperArgs := []string{"-O2", "-g", "-std=gnu11", "-Wall", "-Wextra",
 		"-Werror", "-D_GNU_SOURCE", "-Icapi", "-Wl,-z,relro", "-Wl,-z,now",
-		"-o", filepath.Join(dir, coreDir, helperName), "capi/open_helper.c",
-		"capi/coreload.c", "-ldl"); err != nil {
+		"-o", filepath.Join(dir, coreDir, helperName)}
+	helperArgs = append(helperArgs, helperSources...)
+	if err := run(nil, cc, append(helperArgs, "-ldl", "-lpthread")...); err != nil {
 		return err
 	}
 	for _, link := range []string{soname, "libvirt-lxc.so"} {

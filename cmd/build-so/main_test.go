@@ -15,15 +15,23 @@ func TestSourcesMatchMeson(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := regexp.MustCompile(`(?s)lxc_lib = shared_library\((.*?)install: true\)`).FindSubmatch(b)
-	if block == nil {
-		t.Fatal("no lxc_lib shared_library() in meson.build")
-	}
-	var meson []string
-	for _, m := range regexp.MustCompile(`'(capi/[a-z_]+\.c)'`).FindAllSubmatch(block[1], -1) {
-		meson = append(meson, string(m[1]))
-	}
-	if diff := cmp.Diff(meson, cSources); diff != "" {
-		t.Errorf("C sources differ between meson.build and build-so (-meson +build-so):\n%s", diff)
+	for _, target := range []struct {
+		re      string
+		sources []string
+	}{
+		{`(?s)lxc_lib = shared_library\((.*?)install: true\)`, cSources},
+		{`(?s)lxc_open_helper = executable\((.*?)install: true`, helperSources},
+	} {
+		block := regexp.MustCompile(target.re).FindSubmatch(b)
+		if block == nil {
+			t.Fatalf("no match for %s in meson.build", target.re)
+		}
+		var meson []string
+		for _, m := range regexp.MustCompile(`'(capi/[a-z_/]+\.c)'`).FindAllSubmatch(block[1], -1) {
+			meson = append(meson, string(m[1]))
+		}
+		if diff := cmp.Diff(meson, target.sources); diff != "" {
+			t.Errorf("C sources differ between meson.build and build-so (-meson +build-so):\n%s", diff)
+		}
 	}
 }

@@ -16,6 +16,18 @@ type Request struct {
 	UUID     [16]byte
 	ID       int32
 	Flags    uint32
+	// Caller is the process the call is made for, when it is not this one:
+	// the core process of a caller serves it from another process, and
+	// must still recognise that caller as the daemon it would dial.
+	Caller int
+}
+
+// callerPid is the pid whose daemon-ness decides how req is served.
+func (req *Request) callerPid() int {
+	if req.Caller > 0 {
+		return req.Caller
+	}
+	return os.Getpid()
 }
 
 // DefaultTimeout bounds one whole OpenNamespace call, connecting included.
@@ -144,7 +156,7 @@ func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*c
 		// fd is closed.
 		c.drop(key, cn)
 	}
-	cn, err := c.open(req, pid, deadline)
+	cn, err := c.open(req, deadline)
 	if err != nil || cn == nil {
 		return nil, false, err
 	}
@@ -168,7 +180,7 @@ func (c *Client) drop(key connKey, cn *conn) {
 // connection to it. It returns (nil, nil) when this process is the daemon
 // (the request is then served in-host), errSelf when the socket's peer turns
 // out to be this process.
-func (c *Client) open(req *Request, pid int, deadline time.Time) (*conn, error) {
+func (c *Client) open(req *Request, deadline time.Time) (*conn, error) {
 	env := c.Env
 	if env == nil {
 		env = HostEnv()
@@ -183,10 +195,11 @@ func (c *Client) open(req *Request, pid int, deadline time.Time) (*conn, error) 
 		// without touching the network.
 		return nil, newError(ErrInternal, FromRPC, "Receiving file descriptors is not supported on this socket")
 	}
-	if c.inDaemon(pid) {
+	caller := req.callerPid()
+	if c.inDaemon(caller) {
 		return nil, nil
 	}
-	cn, err := dial(t.Socket, deadline)
+	cn, err := dial(t.Socket, caller, deadline)
 	if err != nil {
 		return nil, err
 	}

@@ -53,8 +53,9 @@ type waiter struct {
 // we are running inside the daemon.
 var errSelf = errors.New("the daemon at the other end of the socket is this process")
 
-// dial connects to a UNIX socket and checks who answers.
-func dial(path string, deadline time.Time) (*conn, error) {
+// dial connects to a UNIX socket and checks who answers: caller is the
+// process the call is made for.
+func dial(path string, caller int, deadline time.Time) (*conn, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return nil, systemError(FromRPC, err.(unix.Errno), "Failed to create socket")
@@ -65,7 +66,7 @@ func dial(path string, deadline time.Time) (*conn, error) {
 	}
 	// SO_PEERCRED is the authoritative "are we the daemon" test: inside
 	// libvirtd a call over the socket would wait on ourselves.
-	if cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil && int(cred.Pid) == os.Getpid() {
+	if cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil && int(cred.Pid) == caller {
 		unix.Close(fd)
 		return nil, errSelf
 	}

@@ -230,7 +230,7 @@ func TestLiveReadOnlySocket(t *testing.T) {
 	if !strings.HasSuffix(tg.Socket, "-sock-ro") {
 		t.Fatalf("socket %s", tg.Socket)
 	}
-	cn, err := dial(tg.Socket, far)
+	cn, err := dial(tg.Socket, os.Getpid(), far)
 	if err != nil {
 		t.Fatal(err)
 	}

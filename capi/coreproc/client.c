@@ -1,0 +1,580 @@
+/*
+ * client.c: virDomainLxcOpenNamespace through the caller's core process.
+ *
+ * Hazards, and how they are met:
+ *   - Any thread may call, concurrently. Each call sends its request record
+ *     on the one channel (SEQPACKET records need no lock) and waits for the
+ *     reply with its id. One waiting caller at a time reads the channel for
+ *     all and hands each reply, with its fds, to the caller it belongs to;
+ *     when it has its own, it passes the reading on.
+ *   - A child forked after a call inherits its parent's state, possibly
+ *     with a lock held by a thread that did not survive the fork. A core
+ *     process serves the process that started it (coreProc.owner) only;
+ *     a child never touches its parent's coreProc beyond closing its copy
+ *     of the channel, and starts a core process of its own.
+ *   - The caller may close fds it does not know (a daemon's closefrom()),
+ *     so the channel's identity is checked before each use: a reused fd
+ *     number is never written to.
+ *   - The core process may die or hang: a broken coreProc fails every call
+ *     waiting on it and is replaced by the next call. Its fd is closed when
+ *     no caller is inside; the struct itself is never freed (a thread may
+ *     still hold a pointer to it), a few hundred bytes per such fault.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "coreload.h"
+#include "pidlock.h"
+#include "proto.h"
+#include "spawn.h"
+
+#define REQUEST_ON_STACK 1024   /* larger requests are malloc()ed */
+
+enum { CALL_RETRY = -2 };       /* the call must go to a new core process */
+#define MAX_ATTEMPTS 3          /* core processes one call may start */
+
+typedef struct waiter {
+    uint64_t id;
+    int done;
+    pthread_cond_t cond;
+    int n;                      /* fd count, or -1 with err set */
+    int *fds;
+    lxcCoreError err;
+    struct waiter *next;
+} waiter;
+
+typedef struct {
+    pid_t owner;                /* the process this core process serves */
+    int fd;                     /* the channel; -1 once closed */
+    dev_t dev;                  /* identity of the channel */
+    ino_t ino;
+    pid_t pid;                  /* the core process */
+    char path[PATH_MAX + 64];   /* its program, for messages */
+    pthread_mutex_t mu;
+    uint64_t lastId;
+    waiter *waiters;
+    int reading;                /* a caller reads for all */
+    int active;                 /* callers inside */
+    int broken;                 /* atomic outside mu */
+    char brokeBy[PATH_MAX + 256];
+    char buf[LXC_PROC_MAX_MSG]; /* the reader's */
+} coreProc;
+
+static coreProc *current;       /* atomic */
+static pid_t creating;          /* lxcPidLock: starting one */
+
+static long long
+nowMs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+channelIsOurs(const coreProc *p)
+{
+    struct stat st;
+
+    return p->fd >= 0 && fstat(p->fd, &st) == 0 && st.st_dev == p->dev &&
+           st.st_ino == p->ino;
+}
+
+static void
+closeFds(int *fds, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        close(fds[i]);
+}
+
+/* Marks @p broken: every waiting call fails with @why, and a reader
+ * blocked on the channel wakes up (shutdown). */
+static void
+breakLocked(coreProc *p, const char *why)
+{
+    waiter *w;
+
+    if (!p->broken) {
+        snprintf(p->brokeBy, sizeof(p->brokeBy), "%s", why);
+        __atomic_store_n(&p->broken, 1, __ATOMIC_RELEASE);
+        if (p->fd >= 0)
+            shutdown(p->fd, SHUT_RDWR);
+    }
+    for (w = p->waiters; w; w = w->next) {
+        if (w->done)
+            continue;
+        w->done = 1;
+        w->n = -1;
+        lxcCoreSetInternal(&w->err, "%s", p->brokeBy);
+        pthread_cond_signal(&w->cond);
+    }
+}
+
+/* Why @p stopped answering, for breakLocked(). */
+static void
+breakDead(coreProc *p, const char *what)
+{
+    char why[PATH_MAX + 256];
+
+    snprintf(why, sizeof(why), "the core process %s (pid %d) of "
+             "libvirt-lxc.so.0 %s", p->path, (int)p->pid, what);
+    breakLocked(p, why);
+}
+
+static void
+leaveLocked(coreProc *p, waiter *self)
+{
+    waiter **pp;
+
+    for (pp = &p->waiters; *pp; pp = &(*pp)->next) {
+        if (*pp == self) {
+            *pp = self->next;
+            break;
+        }
+    }
+    p->active--;
+    if (p->broken && p->active == 0 && p->fd >= 0) {
+        close(p->fd);
+        p->fd = -1;
+    }
+}
+
+/* Hands one received record to its waiter. */
+static void
+routeLocked(coreProc *p, ssize_t len, int *fds, int nfds)
+{
+    const char *buf = p->buf;
+    lxcProcHeader hdr;
+    waiter *w;
+
+    if (len < (ssize_t)sizeof(hdr)) {
+        closeFds(fds, nfds);
+        breakDead(p, "sent a malformed answer (short record)");
+        return;
+    }
+    memcpy(&hdr, buf, sizeof(hdr));
+    if (hdr.magic != LXC_PROC_MAGIC) {
+        closeFds(fds, nfds);
+        breakDead(p, "sent a malformed answer (bad magic)");
+        return;
+    }
+    if (hdr.kind == LXC_PROC_MSG_EXEC_FAILED && len == sizeof(lxcProcStarted)) {
+        lxcProcStarted st;
+        char why[PATH_MAX + 256];
+
+        memcpy(&st, buf, sizeof(st));
+        closeFds(fds, nfds);
+        snprintf(why, sizeof(why), "cannot start the core process %s: %s",
+                 p->path, strerror(st.errnum));
+        breakLocked(p, why);
+        return;
+    }
+    for (w = p->waiters; w && w->id != hdr.id; w = w->next)
+        ;
+    if (!w || w->done) {
+        closeFds(fds, nfds); /* a call that gave up; never leak */
+        return;
+    }
+    if (hdr.kind == LXC_PROC_MSG_FDS && len == sizeof(lxcProcFds)) {
+        lxcProcFds fr;
+
+        memcpy(&fr, buf, sizeof(fr));
+        if ((int)fr.nfds != nfds) {
+            closeFds(fds, nfds);
+            breakDead(p, "passed fewer fds than it announced");
+            return;
+        }
+        w->fds = NULL;
+        if (nfds > 0) {
+            if (!(w->fds = malloc(sizeof(int) * nfds))) {
+                closeFds(fds, nfds);
+                w->n = -1;
+                lxcCoreSetInternal(&w->err, "out of memory");
+                goto done;
+            }
+            memcpy(w->fds, fds, sizeof(int) * nfds);
+        }
+        w->n = nfds;
+    } else if (hdr.kind == LXC_PROC_MSG_ERROR && len >= (ssize_t)sizeof(lxcProcError)) {
+        lxcProcError er;
+        char **strs[LXC_PROC_ERROR_STRINGS] = {
+            &w->err.message, &w->err.str1, &w->err.str2, &w->err.str3,
+        };
+        size_t off = sizeof(er);
+        int i;
+
+        closeFds(fds, nfds);
+        memcpy(&er, buf, sizeof(er));
+        memset(&w->err, 0, sizeof(w->err));
+        for (i = 0; i < LXC_PROC_ERROR_STRINGS; i++) {
+            if (er.len[i] == LXC_PROC_NULL_STRING)
+                continue;
+            if (er.len[i] > LXC_PROC_MAX_STRING || off + er.len[i] > (size_t)len)
+                break;
+            if ((*strs[i] = strndup(buf + off, er.len[i])))
+                off += er.len[i];
+        }
+        if (i < LXC_PROC_ERROR_STRINGS || off != (size_t)len) {
+            free(w->err.message);
+            free(w->err.str1);
+            free(w->err.str2);
+            free(w->err.str3);
+            breakDead(p, "sent a malformed answer (error strings)");
+            return;
+        }
+        w->err.code = er.code;
+        w->err.domain = er.domain;
+        w->err.level = er.level;
+        w->err.int1 = er.int1;
+        w->err.int2 = er.int2;
+        w->n = -1;
+    } else {
+        closeFds(fds, nfds);
+        breakDead(p, "sent a malformed answer (unexpected record)");
+        return;
+    }
+ done:
+    w->done = 1;
+    pthread_cond_signal(&w->cond);
+}
+
+/* Reads one record for whoever it is for, until @deadline. Called by the
+ * one caller that set p->reading, without p->mu. 0 when a record (or the
+ * end) was handled, -1 on timeout with nothing read. */
+static int
+readOne(coreProc *p, long long deadline)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * LXC_PROC_MAX_FDS)];
+    } control;
+    struct iovec iov = { .iov_base = p->buf, .iov_len = sizeof(p->buf) };
+    struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+    struct msghdr msg;
+    struct cmsghdr *cmsg;
+    int fds[LXC_PROC_MAX_FDS], nfds = 0, overflow = 0, left, i;
+    ssize_t r;
+
+    for (;;) {
+        left = (int)(deadline - nowMs());
+        if (left <= 0)
+            return -1;
+        r = poll(&pfd, 1, left);
+        if (r > 0)
+            break;
+        if (r < 0 && errno != EINTR)
+            break; /* recvmsg() below reports it */
+    }
+    do {
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof(control.buf);
+        r = recvmsg(p->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0 && errno == EAGAIN)
+        return 0; /* woken for nothing: look again */
+    if (r > 0) {
+        for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+            int n, *data;
+            if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+                continue;
+            n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            data = (int *)CMSG_DATA(cmsg);
+            for (i = 0; i < n; i++) {
+                int fd;
+                memcpy(&fd, data + i, sizeof(fd));
+                if (nfds < LXC_PROC_MAX_FDS)
+                    fds[nfds++] = fd;
+                else {
+                    close(fd);
+                    overflow = 1;
+                }
+            }
+        }
+    }
+    pthread_mutex_lock(&p->mu);
+    /* A peer that dies with our request unread resets the channel. */
+    if (r == 0 || (r < 0 && errno == ECONNRESET))
+        breakDead(p, "exited or was killed before answering");
+    else if (r < 0) {
+        char what[128];
+        snprintf(what, sizeof(what), "cannot be read from: %s", strerror(errno));
+        breakDead(p, what);
+    } else if (overflow || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+        closeFds(fds, nfds);
+        breakDead(p, "sent a malformed answer (oversized record)");
+    } else {
+        routeLocked(p, r, fds, nfds);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+/* Gives up on @p after a whole call's time without an answer. */
+static void
+breakHungLocked(coreProc *p)
+{
+    char what[128];
+
+    if (p->broken)
+        return;
+    snprintf(what, sizeof(what), "did not answer within %d s and was killed",
+             LXC_PROC_TIMEOUT_MS / 1000);
+    kill(p->pid, SIGKILL);
+    breakDead(p, what);
+}
+
+static void
+wakeReaderLocked(coreProc *p, waiter *self)
+{
+    waiter *w;
+
+    for (w = p->waiters; w; w = w->next) {
+        if (w != self && !w->done) {
+            pthread_cond_signal(&w->cond);
+            return;
+        }
+    }
+}
+
+static void
+deadlineTimespec(long long deadline, struct timespec *ts)
+{
+    ts->tv_sec = deadline / 1000;
+    ts->tv_nsec = (deadline % 1000) * 1000000;
+}
+
+/* One request record: lxcProcOpen, URI, name. */
+static int
+sendRequest(coreProc *p, uint64_t id, const lxcCoreRequest *req,
+            size_t urilen, size_t namelen)
+{
+    char onStack[REQUEST_ON_STACK], *buf = onStack;
+    size_t len = sizeof(lxcProcOpen) + urilen + namelen;
+    lxcProcOpen rq;
+    ssize_t r;
+
+    if (len > sizeof(onStack) && !(buf = malloc(len)))
+        return -1;
+    memset(&rq, 0, sizeof(rq));
+    rq.hdr.magic = LXC_PROC_MAGIC;
+    rq.hdr.kind = LXC_PROC_MSG_OPEN;
+    rq.hdr.id = id;
+    rq.urilen = urilen;
+    rq.namelen = namelen;
+    rq.domid = req->id;
+    rq.flags = req->flags;
+    memcpy(rq.uuid, req->uuid, sizeof(rq.uuid));
+    memcpy(buf, &rq, sizeof(rq));
+    memcpy(buf + sizeof(rq), req->uri, urilen);
+    memcpy(buf + sizeof(rq) + urilen, req->name, namelen);
+    while ((r = send(p->fd, buf, len, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    if (buf != onStack)
+        free(buf);
+    return r == (ssize_t)len ? 0 : -1;
+}
+
+/* One call on @p. CALL_RETRY when it must go to a new core process: @p
+ * was broken before the call got in, or (when @retry) died while idle. */
+static int
+procCall(coreProc *p, const lxcCoreRequest *req, size_t urilen, size_t namelen,
+         int retry, int **fds, lxcCoreError *err)
+{
+    long long deadline = nowMs() + LXC_PROC_TIMEOUT_MS;
+    pthread_condattr_t ca;
+    struct timespec ts;
+    waiter w;
+    int n;
+
+    memset(&w, 0, sizeof(w));
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w.cond, &ca);
+    pthread_condattr_destroy(&ca);
+    deadlineTimespec(deadline, &ts);
+
+    pthread_mutex_lock(&p->mu);
+    if (p->broken) {
+        pthread_mutex_unlock(&p->mu);
+        pthread_cond_destroy(&w.cond);
+        return CALL_RETRY;
+    }
+    w.id = ++p->lastId;
+    w.next = p->waiters;
+    p->waiters = &w;
+    p->active++;
+    pthread_mutex_unlock(&p->mu);
+
+    if (sendRequest(p, w.id, req, urilen, namelen) < 0) {
+        int gone = errno == EPIPE || errno == ECONNRESET;
+        char what[128];
+
+        snprintf(what, sizeof(what), "cannot be written to: %s", strerror(errno));
+        pthread_mutex_lock(&p->mu);
+        breakDead(p, what);
+        if (gone && retry) {
+            /* It died while idle (killed): nothing was asked of it, so the
+             * call goes to a new one instead. */
+            leaveLocked(p, &w);
+            pthread_mutex_unlock(&p->mu);
+            pthread_cond_destroy(&w.cond);
+            lxcCoreErrorFree(&w.err);
+            return CALL_RETRY;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+
+    pthread_mutex_lock(&p->mu);
+    while (!w.done) {
+        if (!p->reading) {
+            p->reading = 1;
+            pthread_mutex_unlock(&p->mu);
+            n = readOne(p, deadline);
+            pthread_mutex_lock(&p->mu);
+            p->reading = 0;
+            if (n < 0 && !w.done)
+                breakHungLocked(p);
+            if (w.done)
+                wakeReaderLocked(p, &w);
+        } else if (pthread_cond_timedwait(&w.cond, &p->mu, &ts) == ETIMEDOUT &&
+                   !w.done) {
+            breakHungLocked(p);
+        }
+    }
+    leaveLocked(p, &w);
+    pthread_mutex_unlock(&p->mu);
+    pthread_cond_destroy(&w.cond);
+
+    *fds = w.fds;
+    *err = w.err;
+    return w.n;
+}
+
+static int
+usable(coreProc *p, pid_t self)
+{
+    return p && p->owner == self && !__atomic_load_n(&p->broken, __ATOMIC_ACQUIRE) &&
+           channelIsOurs(p);
+}
+
+/* Takes @p out of use by this process. */
+static void
+retire(coreProc *p, pid_t self)
+{
+    if (p->owner != self) {
+        /* A parent's: only our inherited copy of its channel goes. */
+        if (channelIsOurs(p))
+            close(p->fd);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    if (!channelIsOurs(p))
+        p->fd = -1; /* closed by someone else; the number is not ours */
+    breakDead(p, "lost its channel");
+    if (p->active == 0 && p->fd >= 0) {
+        close(p->fd);
+        p->fd = -1;
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+static coreProc *
+procStart(pid_t self, lxcCoreError *err)
+{
+    coreProc *p;
+    struct stat st;
+
+    if (!(p = calloc(1, sizeof(*p)))) {
+        lxcCoreSetInternal(err, "out of memory");
+        return NULL;
+    }
+    if (lxcProcSpawn(&p->fd, &p->pid, p->path, sizeof(p->path), err) < 0) {
+        free(p);
+        return NULL;
+    }
+    if (fstat(p->fd, &st) < 0) {
+        lxcCoreSetInternal(err, "cannot stat the channel to the core process: %s",
+                           strerror(errno));
+        close(p->fd);
+        kill(p->pid, SIGKILL);
+        free(p);
+        return NULL;
+    }
+    p->dev = st.st_dev;
+    p->ino = st.st_ino;
+    p->owner = self;
+    pthread_mutex_init(&p->mu, NULL);
+    return p;
+}
+
+/* This process's core process, started if there is none usable. */
+static coreProc *
+procGet(lxcCoreError *err)
+{
+    pid_t self = getpid();
+    coreProc *p = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+
+    if (usable(p, self))
+        return p;
+    lxcPidLock(&creating, self);
+    p = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+    if (!usable(p, self)) {
+        if (p)
+            retire(p, self);
+        p = procStart(self, err);
+        __atomic_store_n(&current, p, __ATOMIC_RELEASE);
+    }
+    lxcPidUnlock(&creating);
+    return p;
+}
+
+int
+lxcProcOpenNamespace(const lxcCoreRequest *req, int **fds, lxcCoreError *err)
+{
+    size_t urilen, namelen;
+    coreProc *p;
+    int n, attempt;
+
+    *fds = NULL;
+    memset(err, 0, sizeof(*err));
+    if (!req->uri || !req->name) {
+        lxcCoreSetInternal(err, "OpenNamespace request without %s",
+                           req->uri ? "a domain name" : "a URI");
+        return -1;
+    }
+    urilen = strlen(req->uri);
+    namelen = strlen(req->name);
+    if (urilen > LXC_PROC_MAX_STRING || namelen > LXC_PROC_MAX_STRING) {
+        lxcCoreSetInternal(err, "the connection URI or domain name is longer "
+                           "than %d bytes", LXC_PROC_MAX_STRING);
+        return -1;
+    }
+    for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        if (!(p = procGet(err)))
+            return -1;
+        n = procCall(p, req, urilen, namelen, attempt == 0, fds, err);
+        if (n != CALL_RETRY)
+            return n;
+    }
+    pthread_mutex_lock(&p->mu);
+    lxcCoreSetInternal(err, "%s", p->brokeBy);
+    pthread_mutex_unlock(&p->mu);
+    n = -1;
+    return n;
+}

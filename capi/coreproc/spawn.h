@@ -1,0 +1,24 @@
+/*
+ * spawn.h: starting a caller's core process, invisibly (see spawn.c).
+ */
+#ifndef LXC_COREPROC_SPAWN_H
+#define LXC_COREPROC_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "coreabi.h"
+
+/* Starts libvirt-lxc-open for this process. On success returns 0 with
+ * *fd the caller's end of the channel (close-on-exec), *pid the core
+ * process and @path (of @pathlen bytes) the program that runs it. On
+ * failure returns -1 with @err set (VIR_ERR_INTERNAL_ERROR saying what
+ * failed) and nothing left behind. */
+int lxcProcSpawn(int *fd, pid_t *pid, char *path, size_t pathlen,
+                 lxcCoreError *err);
+
+/* 0 when the core process's program exists beside the core (path in
+ * @path), else -1 (@path names where it was expected, or is empty). */
+int lxcProcFindHelper(char *path, size_t len);
+
+#endif
