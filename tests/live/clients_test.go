@@ -467,7 +467,8 @@ type godlopenReport struct {
 }
 
 // A Go host (cgo) that dlopen()s libvirt-lxc.so.0: with ours, OpenNamespace
-// loads our Go core into it, a second Go runtime; the host's own runtime
+// is served by the host's core process, so our Go core never loads into it
+// (Go does not support two runtimes in one process); the host's own runtime
 // must keep working.
 func TestClientGoDlopen(t *testing.T) {
 	testbed(t)
@@ -493,8 +494,8 @@ func TestClientGoDlopen(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 			t.Fatalf("%v\n%s", err, r.stdout)
 		}
-		if rep.Lib != lib || rep.Core != ours {
-			t.Errorf("ours=%v: mapped %s (core %v), want %s (core %v)", ours, rep.Lib, rep.Core, lib, ours)
+		if rep.Lib != lib || rep.Core {
+			t.Errorf("ours=%v: mapped %s (core %v), want %s (core false)", ours, rep.Lib, rep.Core, lib)
 		}
 		t.Logf("ours=%v: %d/%d repeated OpenNamespace calls ok, %.3f ms each; %d/%d concurrent ok; after: %v",
 			ours, rep.Repeat, rep.RepeatTotal, rep.RepeatMs, rep.Concurrent, rep.ConcurrentTotal, rep.After)

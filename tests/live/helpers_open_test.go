@@ -139,18 +139,31 @@ func compareRuns(t *testing.T, what string, a, b run, skip ...string) {
 	}
 }
 
+// Where a call of ours was served, for what it may leave open.
+type servedBy int
+
+const (
+	servedNowhere    servedBy = iota // the system library, or a client-side error
+	servedByCoreProc                 // ours, by the caller's core process
+	servedInProcess                  // ours, by the Go core in the caller
+)
+
 // checkNewFds checks a "new=" list (fds a call left open). libvirt's
-// library and ours out of process must leave nothing. Ours in process may
-// keep what loading the Go core sets up once: the runtime's netpoller
-// (eventpoll, eventfd), the cgroup CPU limit files it watches for
-// GOMAXPROCS, and at most its one shared connection to the daemon; all
-// close-on-exec, and never a namespace fd.
-func checkNewFds(t *testing.T, where, list string, coreAllowed bool) {
+// library leaves nothing. Ours served by its core process keeps exactly its
+// channel, one close-on-exec socket. Ours in process may keep what loading
+// the Go core sets up once: the runtime's netpoller (eventpoll, eventfd),
+// the cgroup CPU limit files it watches for GOMAXPROCS, and at most its one
+// shared connection to the daemon; all close-on-exec, and never a namespace
+// fd.
+func checkNewFds(t *testing.T, where, list string, by servedBy) {
 	t.Helper()
-	if list == "none" {
+	switch {
+	case by == servedByCoreProc && list != "socket:cloexec":
+		t.Errorf("%s: fds left open: %q, want exactly the channel to the core process (socket:cloexec)", where, list)
 		return
-	}
-	if !coreAllowed {
+	case by == servedByCoreProc, list == "none":
+		return
+	case by == servedNowhere:
 		t.Errorf("%s: fds left open: %s", where, list)
 		return
 	}

@@ -129,23 +129,26 @@ func checkOpenScenarios(t *testing.T, label string, r run, ours bool, inodes map
 		}
 		if !multi {
 			// The single-threaded caller stays single-threaded (ours: the
-			// call ran in the libvirt-lxc-open helper).
+			// call ran in its core process).
 			want["threads"] = "1"
 		}
 		// Ours runs the call in its Go core in-process only when the
 		// caller is multi-threaded and the call gets past the client-side
-		// checks; libvirt's library has no core.
+		// checks, else in its core process; libvirt's library has no core.
 		reachesDaemon := sc.err == nil || sc.err.daemon
-		core := "no"
-		if ours && multi && reachesDaemon {
-			core = "yes"
+		by := servedNowhere
+		switch {
+		case ours && reachesDaemon && multi:
+			by = servedInProcess
+		case ours && reachesDaemon:
+			by = servedByCoreProc
 		}
-		want["core"] = core
+		want["core"] = map[bool]string{true: "yes", false: "no"}[by == servedInProcess]
 		expect(t, where, f, want)
 		if _, noerr := f["noerror"]; noerr != (sc.err == nil) {
 			t.Errorf("%s: noerror present: %v, want %v", where, noerr, sc.err == nil)
 		}
-		checkNewFds(t, where, f["new"], core == "yes")
+		checkNewFds(t, where, f["new"], by)
 	}
 }
 
@@ -218,7 +221,8 @@ func TestOpenNamespaceNoFdLeft(t *testing.T) {
 			expect(t, "system", s, map[string]string{"core": "no", "cold_new": "none"})
 			core := map[string]string{"mt": "yes", "st": "no"}[c.mode]
 			expect(t, "ours", o, map[string]string{"core": core})
-			checkNewFds(t, "ours (from before the first call)", o["cold_new"], core == "yes")
+			by := map[string]servedBy{"mt": servedInProcess, "st": servedByCoreProc}[c.mode]
+			checkNewFds(t, "ours (from before the first call)", o["cold_new"], by)
 			t.Logf("%d calls %s: ours %s ms, system %s ms", total, c.mode, o["ms"], s["ms"])
 		})
 	}
@@ -258,9 +262,11 @@ func TestOpenNamespaceDaemonRestart(t *testing.T) {
 }
 
 // libvirtd itself loading our libvirt-lxc.so.0: its remote dispatcher calls
-// virDomainLxcOpenNamespace through it, so our core loads in the daemon and
-// serves the call from the daemon's state files. Clients with either
-// library must get exactly what the daemon with libvirt's library gives.
+// virDomainLxcOpenNamespace through it, and the daemon's one core process
+// serves the call from the daemon's state files; the Go core never loads in
+// the daemon, whose threads stay those it has with libvirt's library.
+// Clients with either library must get exactly what the daemon with
+// libvirt's library gives.
 func TestOpenNamespaceDaemonWithOurLibrary(t *testing.T) {
 	sysLibReal, err := filepath.EvalSymlinks(systemLib)
 	if err != nil {
@@ -274,6 +280,8 @@ func TestOpenNamespaceDaemonWithOurLibrary(t *testing.T) {
 	}
 	inodes := openInodes(t)
 	baseOurs, baseSys := openBoth(t)
+	openBoth(t, "stress", "16", "100")
+	sysThreads := daemonFixedThreads(t, daemonPid(t))
 
 	t.Cleanup(func() { testbedEnv(t, "LXCGO_DAEMON_LIBRARY_PATH=") })
 	testbedEnv(t, "LXCGO_DAEMON_LIBRARY_PATH="+buildDir(t))
@@ -293,8 +301,15 @@ func TestOpenNamespaceDaemonWithOurLibrary(t *testing.T) {
 	if got := daemonPid(t); got != pid {
 		t.Fatalf("the daemon changed while the scenarios ran (pid %d, then %d)", pid, got)
 	}
-	if !mappedFiles(t, pid)[core] {
-		t.Errorf("daemon %d served OpenNamespace without loading %s", pid, core)
+	if mappedFiles(t, pid)[core] {
+		t.Errorf("daemon %d loaded %s: the Go core must run in its core process", pid, core)
+	}
+	if procs := coreProcsOf(t, pid); len(procs) != 1 {
+		t.Errorf("daemon %d is served by core processes %v, want exactly one", pid, procs)
+	}
+	if got := daemonFixedThreads(t, pid); got != sysThreads {
+		t.Errorf("daemon %d has %d threads besides its worker pools, %d with the system library",
+			pid, got, sysThreads)
 	}
 
 	compareRuns(t, "client ours: daemon system (-) vs ours (+)", baseOurs, ours)
