@@ -45,31 +45,40 @@ extern "C" {
  * concurrent callers, several calls in flight, as libvirt's client shares
  * its one connection.
  *
- * A single-threaded caller stays single-threaded, as with libvirt's library,
- * so it can still enter the container's user namespace afterwards (what
- * virt-login-shell's helper does): its call, like a call in a child forked
- * after a previous call (where the inherited Go runtime is dead), is served
- * by a short-lived helper program, libvirt-lxc-open, installed beside the
- * library's private core, over a connection of its own. So is every call in
- * a secure-execution (setuid) process, multi-threaded or not: the helper
- * runs with a fixed environment, so nothing of the caller's (GODEBUG,
- * GOTRACEBACK, ...) reaches a Go runtime there.
+ * Where the call runs: the daemon is called by the library's private Go
+ * core, and most callers must not run Go. So the first call of a process
+ * starts one core process for it, libvirt-lxc-open (installed beside the
+ * library's private core), which serves every later call of that process
+ * with its warm connection, concurrent calls concurrently. This is how a
+ * single-threaded caller (it stays single-threaded, so it can still enter
+ * the container's user namespace afterwards, as virt-login-shell's helper
+ * does), a setuid caller (the core process runs with a fixed environment:
+ * nothing of the caller's, GODEBUG or GOTRACEBACK, reaches a Go runtime),
+ * a Go program (Go does not support two runtimes in one process), a child
+ * forked after a call (each fork generation gets a core process of its
+ * own) and libvirt's daemons (a process holding a listening socket) are
+ * served. Only a multi-threaded process of none of these kinds runs the
+ * core itself, because a call through another process costs it more
+ * (docs/PERFORMANCE.md).
  *
- * Differs: such a call costs a few milliseconds (a process and a connection
- * each time), and the helper's own failures (missing, killed, no answer
- * within 60 s) are VIR_ERR_INTERNAL_ERROR. If the helper is not installed, a
- * single-threaded caller loads the core in-process instead (and becomes
- * multi-threaded), a child forked after a previous call fails with
- * VIR_ERR_OPERATION_INVALID, and a setuid caller gets the error that the
- * helper is missing.
+ * The core process is invisible to its caller: no SIGCHLD, nothing for
+ * wait() or waitpid(-1) and never a zombie of the caller's (it is a
+ * grandchild, owned by init or the nearest subreaper), its own session and
+ * process group (a terminal's Ctrl-C does not reach it), no fd of the
+ * caller's, "/" as its directory. It exits when the caller exits, is
+ * killed or execs. The caller keeps one close-on-exec fd more, its channel.
  *
- * Differs: in a Go program (cgo) the call loads the library's Go core, so the
- * process then holds two Go runtimes. The Go project does not support that
- * (golang/go#18976). Measured on Linux amd64 with a go1.26 host: the calls
- * work, repeatedly and from several goroutines, and the host's GC,
- * preemption, timers, os/signal, CPU profiling and nil-dereference panics
- * keep working (tests/clients/godlopen). Not measured: other Go versions
- * or architectures, or a process that already holds a Go c-shared library.
+ * Differs: the first call of a process costs a few milliseconds more than
+ * libvirt's (starting the core process and its connection). Failures of
+ * the core process itself (missing, cannot start, killed, no answer within
+ * 35 s) fail the call waiting on it with VIR_ERR_INTERNAL_ERROR saying
+ * what happened, and the next call starts a new one (one killed while
+ * idle is replaced without failing a call). Tested by:
+ * tests/live/coreproc_test.go.
+ *
+ * Differs: a child forked while another thread makes a first call, which
+ * then calls itself, never hangs; with libvirt's library it can. Tested
+ * by: TestCoreProcForkRacingFirstCalls.
  *
  * Returns the number of fds in *@fdlist, or -1 on error.
  */
