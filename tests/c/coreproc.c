@@ -13,8 +13,10 @@
  *               to the caller's process group
  *   fds         what the caller keeps, what the core process holds (cwd,
  *               a marker fd of the caller's)
- *   exit MODE   a child calls, then exits, is SIGKILLed or execs (MODE
- *               exit|kill|exec); how long its core process outlives it
+ *   exit MODE   a child calls, then exits, is SIGKILLed, execs, or exits
+ *               leaving a child of its own with a copy of the channel
+ *               (MODE exit|kill|exec|forked); how long its core process
+ *               outlives it
  *   subreaper   the same with this process as the child's subreaper: how
  *               long until nothing is left to reap
  *   generations parent, child and grandchild each get a core process
@@ -357,6 +359,12 @@ scenarioFds(void)
     /* Not close-on-exec: a careless spawner would hand it over. */
     if ((markerFd = open(marker, O_CREAT | O_RDWR, 0600)) < 0)
         return 2;
+    /* Above the numbers the spawner arranges (a dup2() onto 3 or 4 would
+     * hide a leak). */
+    if ((fd = fcntl(markerFd, F_DUPFD, 100)) < 0)
+        return 2;
+    close(markerFd);
+    markerFd = fd;
     openDomain();
     openFds(before);
     ok = callOnce() == 6;
@@ -435,6 +443,12 @@ callerChild(const char *mode, pid_t *core)
         }
         if (strcmp(mode, "kill") == 0)
             pause();
+        /* A child that keeps a copy of the channel and outlives us: the
+         * core process must still end with us (its pidfd of us). */
+        if (strcmp(mode, "forked") == 0 && fork() == 0) {
+            sleep(3);
+            _exit(0);
+        }
         _exit(0);
     }
     close(p[1]);
@@ -514,7 +528,7 @@ static int
 scenarioGenerations(void)
 {
     pid_t parentCore, again, child;
-    int p[2], status, dirfd = relOpenFdDir(), before;
+    int p[2], status;
     char childLine[512] = "";
     ssize_t len;
 
@@ -525,7 +539,7 @@ scenarioGenerations(void)
         return 2;
     if ((child = fork()) == 0) {
         pid_t mine, grand, gcore = -1;
-        int q[2], ok, gstatus, after;
+        int q[2], ok, gstatus, before, after, dirfd = relOpenFdDir();
 
         close(p[0]);
         before = relCountFds(dirfd);
@@ -709,8 +723,7 @@ scenarioFault(const char *name, int killIt)
         kill(core, SIGKILL);
     }
     pthread_join(t, NULL);
-    if (!killIt)
-        kill(core, SIGCONT); /* it was SIGKILLed: harmless */
+    /* Not resumed: a hung one must have been killed by the library. */
     second = callOnce();
     next = theCoreProc();
     printf("%s first=%d core_found=%d ret=%d ms=%lld %s next_ret=%d new_core=%d "

@@ -67,7 +67,7 @@ func TestCoreProcHoldsNothingOfTheCaller(t *testing.T) {
 }
 
 func TestCoreProcEndsWithItsCaller(t *testing.T) {
-	for _, mode := range []string{"exit", "kill", "exec"} {
+	for _, mode := range []string{"exit", "kill", "exec", "forked"} {
 		t.Run(mode, func(t *testing.T) {
 			f := coreproc(t, "exit", mode)
 			expect(t, mode, f, map[string]string{"mode": mode, "core_found": "1"})
