@@ -17,6 +17,8 @@
 #include "../tests/c/tc.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 /* Prints the resolved path of the object that defines @fn. The hosts are
  * built as PIE, so a function's address is the library's own definition and
@@ -71,6 +73,36 @@ bench_idle_stop(bench_idle_thread *t)
     close(t->pipefd[1]);
     pthread_join(t->tid, NULL);
     close(t->pipefd[0]);
+}
+
+/* The kinds of host our library tells apart (capi/hostkind.c), by name:
+ *   st      single-threaded: served by its core process
+ *   mt      multi-threaded (an idle thread, like virsh): the core in-process
+ *   server  multi-threaded and holding a listening socket, like libvirt's
+ *           daemons: served by its core process
+ * With the system library all three are in-process C. Returns 0, or -1
+ * for an unknown name. */
+static inline int
+bench_host_start(const char *kind, bench_idle_thread *idle)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (strcmp(kind, "st") == 0)
+        return 0;
+    if (strcmp(kind, "mt") != 0 && strcmp(kind, "server") != 0)
+        return -1;
+    if (bench_idle_start(idle) < 0)
+        return -1;
+    if (strcmp(kind, "server") == 0) {
+        /* An abstract name: nothing on disk. Kept open for good. */
+        snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "lxcgo-bench-%d",
+                 (int)getpid());
+        if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+            bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Opens @uri read-write and looks up @name; exits on failure, since a

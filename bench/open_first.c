@@ -1,14 +1,14 @@
 /*
  * open_first.c: the first virDomainLxcOpenNamespace in a fresh process.
  *
- *   open_first URI DOMAIN THREADED
+ *   open_first URI DOMAIN KIND
  *
  * Times, in one new process: opening the caller's connection and looking up
  * the domain (libvirt.so.0's work, the same for both libraries), then the
  * first OpenNamespace call (for our library this includes loading the Go
  * core and setting up its own connection), then a second call for
- * comparison. THREADED=1 starts an idle thread first, as virsh is
- * multi-threaded; THREADED=0 keeps the host single-threaded.
+ * comparison. KIND (st, mt, server) is the kind of host, see
+ * bench_host_start() in common.h.
  */
 #include "common.h"
 
@@ -19,14 +19,12 @@ main(int argc, char **argv)
     virDomainPtr dom;
     bench_idle_thread idle;
     uint64_t t0, t1, t2, t3;
-    int threaded;
 
     if (argc != 4) {
-        fprintf(stderr, "usage: %s URI DOMAIN THREADED\n", argv[0]);
+        fprintf(stderr, "usage: %s URI DOMAIN st|mt|server\n", argv[0]);
         return 1;
     }
-    threaded = atoi(argv[3]);
-    if (threaded && bench_idle_start(&idle) < 0)
+    if (bench_host_start(argv[3], &idle) < 0)
         return 1;
 
     t0 = tcNowNs();
@@ -46,7 +44,5 @@ main(int argc, char **argv)
 
     virDomainFree(dom);
     virConnectClose(conn);
-    if (threaded)
-        bench_idle_stop(&idle);
     return 0;
 }

@@ -1,13 +1,15 @@
 /*
  * open_warm.c: warm virDomainLxcOpenNamespace on an open connection.
  *
- *   open_warm URI DOMAIN WARMUP BATCHES PER_BATCH DAEMON_PID FLOOR
+ *   open_warm URI DOMAIN WARMUP BATCHES PER_BATCH DAEMON_PID FLOOR [KIND]
  *
- * Models virsh and other multi-threaded callers: an idle thread is started
- * before the first call. After WARMUP calls (connection set-up, Go core
- * load, caches), BATCHES batches of PER_BATCH calls are timed; each call
- * closes the returned fds and frees the array, so the loop leaks nothing and
- * keeps the daemon's work per call constant.
+ * KIND (st, mt, server; default mt) is the kind of host, see
+ * bench_host_start() in common.h: mt models virsh and other multi-threaded
+ * callers, with an idle thread started before the first call. After WARMUP
+ * calls (connection set-up, Go core load or core process start, caches),
+ * BATCHES batches of PER_BATCH calls are timed; each call closes the
+ * returned fds and frees the array, so the loop leaks nothing and keeps the
+ * daemon's work per call constant.
  *
  * Besides wall time per call it prints where the time goes: CPU used by this
  * process (all its threads, getrusage) and by the daemon (sum of its
@@ -60,9 +62,9 @@ main(int argc, char **argv)
     long warmup, batches, per, floor, b, i, calls;
     int nfds = 0;
 
-    if (argc != 8) {
-        fprintf(stderr, "usage: %s URI DOMAIN WARMUP BATCHES PER_BATCH DAEMON_PID FLOOR\n",
-                argv[0]);
+    if (argc != 8 && argc != 9) {
+        fprintf(stderr, "usage: %s URI DOMAIN WARMUP BATCHES PER_BATCH DAEMON_PID FLOOR "
+                "[st|mt|server]\n", argv[0]);
         return 1;
     }
     warmup = atol(argv[3]);
@@ -72,8 +74,8 @@ main(int argc, char **argv)
     if (warmup < 1 || batches < 1 || per < 1)
         return 1;
 
-    if (bench_idle_start(&idle) < 0) {
-        perror("pthread_create");
+    if (bench_host_start(argc == 9 ? argv[8] : "mt", &idle) < 0) {
+        perror("host set-up");
         return 1;
     }
     dom = bench_domain(argv[1], argv[2], &conn);
@@ -121,6 +123,5 @@ main(int argc, char **argv)
 
     virDomainFree(dom);
     virConnectClose(conn);
-    bench_idle_stop(&idle);
     return 0;
 }

@@ -149,8 +149,10 @@ def main():
     w("")
     w("| host | | ours | system | ratio |")
     w("|---|---|---|---|---|")
-    for mode, label in (("1", "multi-threaded"), ("0", "single-threaded")):
-        fig = "first_t" + mode
+    for kind, label in (("mt", "multi-threaded C (in-process)"),
+                        ("st", "single-threaded C (core process)"),
+                        ("server", "server C (core process)")):
+        fig = "first_" + kind
         n = len(g(fig, "ours", "first_ns"))
         for key, what in (("first_ns", "first call, median"),
                           ("first_ns@90", "first call, p90"),
@@ -164,6 +166,13 @@ def main():
             w(f"| {label} ({n} runs) | {what} | {ms(o)} | {ms(s)} | {ratio(o, s):.2f} |")
         o, s = median(g(fig, "ours", "threads")), median(g(fig, "system", "threads"))
         w(f"| {label} | threads after the calls | {o:.0f} | {s:.0f} | |")
+    op, sp = g("first_py", "ours", "first_ns"), g("first_py", "system", "first_ns")
+    if op:
+        w(f"| Python script (core process) ({len(op)} runs) | first call, median | "
+          f"{ms(median(op))} | {ms(median(sp))} | {ratio(median(op), median(sp)):.2f} |")
+    firsts = [median(g("first_" + k, "ours", "first_ns")) for k in ("mt", "st", "server", "py")]
+    worst = max(firsts)
+    goals.append(("2. first call, every host", "≤ 3 ms", ms(worst), worst <= 3e6))
     dl = g("dlopen", "ours", "dlopen_ns")
     if dl:
         w("")
@@ -314,6 +323,46 @@ def main():
         w(f"| wall, median | {ms(median(oc))} | {ms(median(sc))} | {r:.2f} |")
         o, s2 = median(g("concurrent", "ours", "client_cpu_ns")), median(g("concurrent", "system", "client_cpu_ns"))
         w(f"| client CPU (all threads), median | {ms(o)} | {ms(s2)} | {ratio(o, s2):.2f} |")
+        w("")
+
+    # 8. where the core runs
+    if g("warm_st", "ours", "batch_ns"):
+        w("### 8. Warm call per kind of host")
+        w("")
+        w("The warm loop of section 1 (`bench/open_warm.c`, or `bench/open_py.py` "
+          "for Python) in each kind of host our library tells apart "
+          "(`capi/hostkind.c`); per call, median over batches of 100:")
+        w("")
+        w("| host | served by | ours | system | ratio |")
+        w("|---|---|---|---|---|")
+        rows = (("warm", "multi-threaded C (virsh-like)", "the Go core in-process", 1.10),
+                ("warm_st", "single-threaded C", "its core process", 1.10),
+                ("warm_server", "multi-threaded C holding a listening socket (daemon-like)",
+                 "its core process", None),
+                ("warm_py", "plain Python script (`libvirt_lxc`)", "its core process", 1.10))
+        for fig, label, by, goal in rows:
+            o, s2 = median(g(fig, "ours", "batch_ns")), median(g(fig, "system", "batch_ns"))
+            r = ratio(o, s2)
+            w(f"| {label} | {by} | {us(o)} | {us(s2)} | {r:.2f} |")
+            if goal:
+                goals.append((f"8. warm call, {label}", f"ratio ≤ {goal:.2f}", f"{r:.2f}", r <= goal))
+        w("")
+
+    # 9. libvirtd's threads
+    if g("daemon", "ours", "fixed_threads_after"):
+        w("### 9. libvirtd's threads")
+        w("")
+        w("The test bed's libvirtd restarted with each library, then 200 "
+          "OpenNamespace calls through it; its threads less its worker pools "
+          "(`virt-admin srv-threadpool-info`), which grow with load alike:")
+        w("")
+        w("| daemon runs | before the calls | after | ")
+        w("|---|---|---|")
+        for v in ("system", "ours"):
+            b, a = median(g("daemon", v, "fixed_threads_before")), median(g("daemon", v, "fixed_threads_after"))
+            w(f"| {v} library | {b:.0f} | {a:.0f} |")
+        oa, sa = median(g("daemon", "ours", "fixed_threads_after")), median(g("daemon", "system", "fixed_threads_after"))
+        goals.append(("9. libvirtd's threads after serving calls", "= system's", f"{oa:.0f} vs {sa:.0f}", oa == sa))
         w("")
 
     # goals

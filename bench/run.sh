@@ -138,11 +138,14 @@ N=$(scaled 30)
 say "2. first OpenNamespace in a new process: $N processes per library and mode"
 for r in $(seq "$N"); do
     for v in $(order "$r"); do
-        for mode in 1 0; do
-            with "$v" "$BIN/spawn" "$BIN/open_first" "$URI" "$DOM" "$mode" >"$T" 2>&1
+        for kind in mt st server; do
+            with "$v" "$BIN/spawn" "$BIN/open_first" "$URI" "$DOM" "$kind" >"$T" 2>&1
             check "$v" "$T"
-            record "first_t$mode" "$v" "$T"
+            record "first_$kind" "$v" "$T"
         done
+        with "$v" "$BIN/spawn" /usr/bin/python3 "$HERE/open_py.py" "$URI" "$DOM" 0 0 0 >"$T" 2>&1
+        check "$v" "$T"
+        record first_py "$v" "$T"
     done
     with ours "$BIN/dlopen_core" "$BUILD/libvirt-lxc-core.so" >"$T"
     record dlopen ours "$T"
@@ -239,6 +242,43 @@ alternate enter "$N" "$BIN/enter" "$URI" "$DOM" 100
 ROUNDS=$(scaled 3)
 say "7. 16 threads x 1000 OpenNamespace calls at once: $ROUNDS processes per library"
 alternate concurrent "$ROUNDS" "$BIN/open_concurrent" "$URI" "$DOM" 16 1000
+
+# --- 8. where the core runs ------------------------------------------------------
+# The same warm loop in each kind of host our library tells apart
+# (capi/hostkind.c): single-threaded and server hosts are served by their
+# core process, the multi-threaded one of section 1 in-process; a plain
+# Python script is single-threaded.
+ROUNDS=$(scaled 8)
+say "8. warm OpenNamespace per kind of host: $ROUNDS rounds x 10 batches x 100 calls"
+alternate warm_st "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 0 st
+alternate warm_server "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 0 server
+alternate warm_py "$ROUNDS" /usr/bin/python3 "$HERE/open_py.py" "$URI" "$DOM" 200 10 100
+
+# --- 9. libvirtd's threads ------------------------------------------------------
+# libvirtd itself loads libvirt-lxc.so.0 and calls OpenNamespace for its
+# clients: its threads after serving calls, with each library in the daemon,
+# less its worker pools (which grow with load alike).
+daemon_fixed_threads() {
+    local pid pool
+    pid="$(cat /run/libvirt/lxcgo-libvirtd.pid)"
+    pool="$(virt-admin srv-threadpool-info libvirtd | awk -F: '/nWorkers|prioWorkers/ {n += $2} END {print n}')"
+    echo "$(( $(awk '/^Threads:/ {print $2}' "/proc/$pid/status") - pool ))"
+}
+if [ -f /run/lxcgo-testbed/daemon ]; then
+    say "9. libvirtd's threads after serving 200 calls, with each library in the daemon"
+    for v in system ours; do
+        lp=""; [ "$v" = ours ] && lp="$BUILD"
+        LXCGO_DAEMON_LIBRARY_PATH="$lp" bash "$ROOT/tests/testbed/up.sh" >/dev/null 2>&1 ||
+            die "could not restart the test bed's libvirtd with the $v library"
+        printf 'daemon\t%s\tfixed_threads_before\t%s\n' "$v" "$(daemon_fixed_threads)" >>"$RES"
+        "$BIN/open_warm" "$URI" "$DOM" 100 1 100 "$(cat /run/libvirt/lxcgo-libvirtd.pid)" 0 >/dev/null
+        printf 'daemon\t%s\tfixed_threads_after\t%s\n' "$v" "$(daemon_fixed_threads)" >>"$RES"
+    done
+    LXCGO_DAEMON_LIBRARY_PATH= bash "$ROOT/tests/testbed/up.sh" >/dev/null 2>&1
+    DAEMON_PID="$(cat /run/libvirt/lxcgo-libvirtd.pid)"
+else
+    say "9. skipped: the running libvirtd is not the test bed's own, which this run may not restart"
+fi
 
 # --- 6. sizes -------------------------------------------------------------------
 say "6. stripped sizes"
