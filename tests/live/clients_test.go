@@ -219,7 +219,7 @@ func TestClientVirsh(t *testing.T) {
 				}
 				checkInside(t, "ours", sc.dom, got.stdout)
 			case sc.dom == "lxcgo-off":
-				if got.rc != 1 || !strings.Contains(got.stderr, "Requested operation is not valid: domain is not running") {
+				if got.rc != 1 || !strings.Contains(got.stderr, libvirtMessage(t, 55, "domain is not running")) {
 					t.Errorf("inactive domain: exit %d, stderr %q", got.rc, got.stderr)
 				}
 			default:
