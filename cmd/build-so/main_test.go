@@ -1,6 +1,32 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// meson.build and build-so build the same library; their C source lists
+// must not drift apart.
+func TestSourcesMatchMeson(t *testing.T) {
+	b, err := os.ReadFile("../../meson.build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile(`(?s)lxc_lib = shared_library\((.*?)install: true\)`).FindSubmatch(b)
+	if block == nil {
+		t.Fatal("no lxc_lib shared_library() in meson.build")
+	}
+	var meson []string
+	for _, m := range regexp.MustCompile(`'(capi/[a-z_]+\.c)'`).FindAllSubmatch(block[1], -1) {
+		meson = append(meson, string(m[1]))
+	}
+	if diff := cmp.Diff(meson, cSources); diff != "" {
+		t.Errorf("C sources differ between meson.build and build-so (-meson +build-so):\n%s", diff)
+	}
+}
 
 // libvirt numbers its library files major*1000+minor, micro.
 func TestLibFileName(t *testing.T) {
