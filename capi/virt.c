@@ -5,6 +5,13 @@
  * node LIBVIRT_PRIVATE_<release>, renamed by every release. Linking to them
  * would tie this library to one libvirt build, so they are looked up by bare
  * name in whatever libvirt.so.0 the process loaded; every one has a fallback.
+ *
+ * Error texts come from that libvirt.so.0 too: ordinary and system-error
+ * reports go through its own virReportErrorHelper and
+ * virReportSystemErrorFull, so message, str1 and str2 are exactly what that
+ * release (its templates, "%s" or positional "%1$s", its translations)
+ * makes of them. Without those, virErrorMsg's template is filled in here;
+ * without that too, the bare detail is the message.
  */
 #ifndef _GNU_SOURCE
 # define _GNU_SOURCE
