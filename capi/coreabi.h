@@ -14,8 +14,27 @@
 #define LXC_CORE_OPEN_SYMBOL "lxcCoreOpenNamespace"
 #define LXC_CORE_VERSION_SYMBOL "lxcCoreABIVersion"
 
-/* A libvirt error, field for field as virGetLastError() shows it. Strings
- * are malloc()ed by the core (or NULL) and freed by the C side. */
+/* A libvirt error on its way from the core to the caller, in one of two
+ * forms. The core does not load libvirt.so.0, so only libvirt-lxc.so.0 in
+ * the caller's process can look up the message templates of the libvirt
+ * release that runs there ("internal error: %s" in 9.0, "internal error:
+ * %1$s" in 11.x, translated in the caller's locale); the core never holds
+ * one.
+ *
+ *  - Final, message != NULL: raised with every field as it is. Errors
+ *    relayed from the daemon's remote_error are final (the daemon formatted
+ *    them), and so are the few whose text is no template of libvirt's error
+ *    table (the daemon's "unsupported flags" report).
+ *  - To format, message == NULL: an error the core raises itself. Only
+ *    code, domain and str2 (the detail), and for VIR_ERR_SYSTEM_ERROR (38)
+ *    int1 (the errno), count; level, str1, str3 and int2 are ignored. The C
+ *    side raises it exactly as libvirt's own reports would in the caller's
+ *    process: virReportError(code, "%s", str2) from domain (message the
+ *    code's template filled with str2, str1 the template, str2 the detail,
+ *    ints -1), or for code 38 virReportSystemError(int1, "%s", str2)
+ *    (detail "<str2>: <strerror(int1)>", int1 the errno, int2 -1).
+ *
+ * Strings are malloc()ed by the core (or NULL) and freed by the C side. */
 typedef struct {
     int code;
     int domain;

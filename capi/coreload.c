@@ -1,6 +1,6 @@
 /*
  * coreload.c: loading the Go core and describing failures as libvirt
- * errors, for both the library and the libvirt-lxc-open helper program.
+ * errors, for both the library and its core process (libvirt-lxc-open).
  */
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -45,14 +45,13 @@ lxcCoreSetInternal(lxcCoreError *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
+    /* To format (coreabi.h): the core process has neither libvirt's
+     * headers nor its templates, so message and str1 stay NULL. */
     memset(err, 0, sizeof(*err));
-    err->code = 1;   /* VIR_ERR_INTERNAL_ERROR; the helper has no libvirt headers */
+    err->code = 1;   /* VIR_ERR_INTERNAL_ERROR */
     err->domain = 0; /* VIR_FROM_NONE */
     err->level = 2;  /* VIR_ERR_ERROR */
-    if (asprintf(&err->message, "internal error: %s", detail) < 0)
-        err->message = NULL; /* the caller falls back to a generic text */
-    err->str1 = strdup("internal error: %s");
-    err->str2 = strdup(detail);
+    err->str2 = strdup(detail); /* NULL when out of memory: an empty detail */
     err->int1 = -1;
     err->int2 = -1;
 }

@@ -1,6 +1,6 @@
 /*
- * coreload.h: what libvirt-lxc.so.0 (loader.c, outofprocess.c) and the
- * libvirt-lxc-open helper (open_helper.c) both do with the Go core.
+ * coreload.h: what libvirt-lxc.so.0 (inprocess.c, coreproc/client.c) and
+ * its core process (coreproc/server.c) both do with the Go core.
  */
 #ifndef LXC_CORELOAD_H
 #define LXC_CORELOAD_H
@@ -13,8 +13,9 @@
  * checking its ABI version; NULL with a sentence in @errbuf on failure. */
 lxcCoreOpenFunc lxcCoreDlopen(const char *path, char *errbuf, size_t errlen);
 
-/* Fills @err as libvirt's VIR_ERR_INTERNAL_ERROR: message "internal error:
- * <detail>", str1 "internal error: %s", str2 the detail, ints -1. */
+/* Fills @err as a VIR_ERR_INTERNAL_ERROR to format (coreabi.h) with the
+ * detail: libvirt-lxc.so.0 raises it with libvirt's template, "internal
+ * error: <detail>". */
 void lxcCoreSetInternal(lxcCoreError *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -22,6 +22,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "coreabi.h"
+
 #if defined(__GNUC__)
 # define LXC_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
@@ -48,6 +50,10 @@ void lxcRaise(int domain, int code, int level,
               const char *str1, const char *str2, const char *str3,
               int int1, int int2, const char *message);
 
+/* Raise an error of the Go core (coreabi.h): a final one field for field, one
+ * to format as libvirt's own report of its code would be in this process. */
+void lxcRaiseCoreError(const lxcCoreError *err);
+
 /* NULL argument: 8/0 "<argname> in <funcname> must not be NULL",
  * str1 funcname, str2 argname, ints 0/0. */
 void lxcReportInvalidArg(const char *funcname, const char *argname);
@@ -62,25 +68,27 @@ void lxcReportInvalidArgMsg(const char *funcname, const char *argname,
  * str1 funcname, str2 "flags", ints 0/0. */
 void lxcReportUnsupportedFlags(const char *funcname, unsigned int flags);
 
-/* 38/0 "<text>: <strerror(errnum)>", str1 "%s", str2 the full message,
- * int1 errnum, int2 -1. */
+/* libvirt's virReportSystemError: 38/0 "<text>: <strerror(errnum)>", str1
+ * libvirt's template for code 38 ("%s" in libvirt 9.0), str2 the full
+ * message, int1 errnum, int2 -1. */
 void lxcReportSystemError(int errnum, const char *fmt, ...) LXC_PRINTF(2, 3);
 
 /* The same, from error domain @domain (e.g. VIR_FROM_CGROUP). */
 void lxcReportSystemErrorFrom(int domain, int errnum, const char *fmt, ...)
     LXC_PRINTF(3, 4);
 
-/* An ordinary report of @code from error domain @domain:
- * message "<code's text>: <detail>", str1 the code's format ("argument
- * unsupported: %s", ...), str2 the detail, ints -1/-1. Codes whose format
- * is a bare "%s" (SYSTEM_ERROR, RPC) give message = detail. */
+/* libvirt's virReportError, an ordinary report of @code from error domain
+ * @domain: message libvirt's template for @code filled with the detail
+ * ("argument unsupported: <detail>"), str1 the template, str2 the detail,
+ * ints -1/-1. The templates are those of the running libvirt.so.0. */
 void lxcReportError(int domain, int code, const char *fmt, ...) LXC_PRINTF(3, 4);
 
-/* 7/6 "invalid domain pointer in <funcname>", str1 "invalid domain pointer
- * in %s", str2 funcname, ints -1/-1. */
+/* 7/6 "invalid domain pointer in <funcname>": lxcReportError(VIR_FROM_DOM,
+ * VIR_ERR_INVALID_DOMAIN) with the detail funcname. */
 void lxcReportInvalidDomain(const char *funcname);
 
-/* 29/0 "operation forbidden: read only access prevents <funcname>". */
+/* 29/0: lxcReportError(VIR_FROM_NONE, VIR_ERR_OPERATION_DENIED) with the
+ * detail "read only access prevents <funcname>". */
 void lxcReportReadOnly(const char *funcname);
 
 /* virDispatchError(conn): copies the last error into @conn (when non-NULL)

@@ -67,9 +67,7 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
         n = lxcProcOpenNamespace(&req, fdlist, &err);
     if (n < 0) {
         *fdlist = NULL;
-        lxcRaise(err.domain, err.code, err.level, err.str1, err.str2, err.str3,
-                 err.int1, err.int2,
-                 err.message ? err.message : "Unknown error");
+        lxcRaiseCoreError(&err);
         lxcCoreErrorFree(&err);
         goto error;
     }

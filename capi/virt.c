@@ -5,6 +5,13 @@
  * node LIBVIRT_PRIVATE_<release>, renamed by every release. Linking to them
  * would tie this library to one libvirt build, so they are looked up by bare
  * name in whatever libvirt.so.0 the process loaded; every one has a fallback.
+ *
+ * Error texts come from that libvirt.so.0 too: ordinary and system-error
+ * reports go through its own virReportErrorHelper and
+ * virReportSystemErrorFull, so message, str1 and str2 are exactly what that
+ * release (its templates, "%s" or positional "%1$s", its translations)
+ * makes of them. Without those, virErrorMsg's template is filled in here;
+ * without that too, the bare detail is the message.
  */
 #ifndef _GNU_SOURCE
 # define _GNU_SOURCE
@@ -22,21 +29,28 @@
 
 #include "internal.h"
 
-/* Messages are formatted on the stack when they fit (the usual case, and
- * no allocation in a child after fork()), else on the heap: libvirt 9.0.0
- * keeps long texts (a 4 KiB SELinux label) whole. */
+/* Messages are formatted on the stack when they fit (the usual case), else
+ * on the heap: libvirt keeps long texts (a 4 KiB SELinux label) whole. */
 #define LXC_MSG_STACK 1024
 
 typedef void (*raiseFunc)(const char *filename, const char *funcname,
                           size_t linenr, int domain, int code, int level,
                           const char *str1, const char *str2, const char *str3,
                           int int1, int int2, const char *fmt, ...);
+/* virReportErrorHelper(domain, code, ...) and virReportSystemErrorFull(domain,
+ * errno, ...): what libvirt's virReportError and virReportSystemError expand
+ * to. */
+typedef void (*reportFunc)(int domain, int codeOrErrno, const char *filename,
+                           const char *funcname, size_t linenr,
+                           const char *fmt, ...);
 typedef int (*setErrorFunc)(virErrorPtr err);
 typedef void (*dispatchFunc)(virConnectPtr conn);
 typedef bool (*isClassFunc)(void *obj, void *klass);
 typedef const char *(*errorMsgFunc)(int code, const char *info);
 
 static struct {
+    reportFunc reportError;
+    reportFunc reportSystem;
     raiseFunc raise;
     setErrorFunc setError;
     dispatchFunc dispatch;
@@ -55,6 +69,8 @@ static __thread int printedOnly;
 static void
 lxcResolve(void)
 {
+    sym.reportError = (reportFunc)dlsym(RTLD_DEFAULT, "virReportErrorHelper");
+    sym.reportSystem = (reportFunc)dlsym(RTLD_DEFAULT, "virReportSystemErrorFull");
     sym.raise = (raiseFunc)dlsym(RTLD_DEFAULT, "virRaiseErrorFull");
     sym.setError = (setErrorFunc)dlsym(RTLD_DEFAULT, "virSetError");
     sym.dispatch = (dispatchFunc)dlsym(RTLD_DEFAULT, "virDispatchError");
@@ -153,35 +169,6 @@ lxcDispatch(virConnectPtr conn)
     errno = saved;
 }
 
-/* The "<code's text>: %s" format libvirt uses as str1 for @code. The
- * library's own table is preferred (it is what libvirt would use, translated
- * if the caller set a locale); this copy covers the codes reported here. */
-static const char *
-lxcCodeFormat(int code)
-{
-    const char *fmt = NULL;
-
-    lxcSyms();
-    if (sym.errorMsg)
-        fmt = sym.errorMsg(code, "");
-    if (fmt)
-        return fmt;
-    switch (code) {
-    case VIR_ERR_INTERNAL_ERROR: return "internal error: %s";
-    case VIR_ERR_NO_SUPPORT:
-        return "this function is not supported by the connection driver: %s";
-    case VIR_ERR_INVALID_DOMAIN: return "invalid domain pointer in %s";
-    case VIR_ERR_INVALID_ARG: return "invalid argument: %s";
-    case VIR_ERR_OPERATION_FAILED: return "operation failed: %s";
-    case VIR_ERR_OPERATION_DENIED: return "operation forbidden: %s";
-    case VIR_ERR_NO_DOMAIN: return "Domain not found: %s";
-    case VIR_ERR_OPERATION_INVALID: return "Requested operation is not valid: %s";
-    case VIR_ERR_ARGUMENT_UNSUPPORTED: return "argument unsupported: %s";
-    case VIR_ERR_OPERATION_UNSUPPORTED: return "Operation not supported: %s";
-    default: return "%s";  /* SYSTEM_ERROR, RPC and anything unknown */
-    }
-}
-
 /* vsnprintf into @buf, or into a malloc()ed buffer when @buf is too small.
  * Returns the text (@buf, the heap copy, or "" when out of memory); the
  * caller frees it when it is not @buf. */
@@ -234,23 +221,129 @@ lxcFree(char *text, const char *buf)
         free(text);
 }
 
-/* "<code's text>: <detail>": the first "%s" of the code's format replaced
- * by @detail, without handing a run-time format to printf. */
-static void
-lxcReportDetail(int domain, int code, const char *detail)
+/* libvirt's template for @code with a detail, as its reports use it for
+ * str1 and the message: "internal error: %s" in libvirt 9.0, "internal
+ * error: %1$s" in 11.x, translated in the caller's locale. NULL without
+ * virErrorMsg or for a code that libvirt.so.0 does not know. */
+static const char *
+lxcTemplate(int code, const char *detail)
 {
-    const char *fmt = lxcCodeFormat(code);
-    const char *p = strstr(fmt, "%s");
+    lxcSyms();
+    return sym.errorMsg ? sym.errorMsg(code, detail) : NULL;
+}
+
+/* @tmpl with each "%s" or "%1$s" (the only conversions libvirt's templates
+ * hold, with a detail) replaced by @detail and "%%" by "%": what libvirt's
+ * printf makes of it, without handing a run-time format to printf. Into
+ * @buf when it fits, else a malloc()ed copy (the caller frees what is not
+ * @buf); "" when out of memory. */
+static char *
+lxcExpand(char *buf, size_t size, const char *tmpl, const char *detail)
+{
+    size_t dlen = strlen(detail), n, cap = size;
+    char *out = buf;
+    const char *p;
+
+    for (;;) {
+        n = 0;
+        for (p = tmpl; *p;) {
+            const char *piece = p;
+            size_t len = 1, skip = 1;
+
+            if (p[0] == '%' && p[1] == '%') {
+                skip = 2;
+            } else if (p[0] == '%' && p[1] == 's') {
+                piece = detail, len = dlen, skip = 2;
+            } else if (strncmp(p, "%1$s", 4) == 0) {
+                piece = detail, len = dlen, skip = 4;
+            }
+            if (n + len < cap)
+                memcpy(out + n, piece, len);
+            n += len;
+            p += skip;
+        }
+        if (n < cap) {
+            out[n] = '\0';
+            return out;
+        }
+        if (out != buf || !(out = malloc(n + 1))) {
+            buf[0] = '\0';
+            return buf;
+        }
+        cap = n + 1;
+    }
+}
+
+/* An error of @code with @detail raised the way libvirt's reports raise
+ * it, for when libvirt.so.0 lacks the report functions themselves: with
+ * libvirt's template when it has virErrorMsg, else (no template to be had)
+ * with the bare detail as the message and no str1. */
+static void
+lxcRaiseTemplated(int domain, int code, const char *detail, int int1, int int2)
+{
+    const char *tmpl = lxcTemplate(code, detail);
     char buf[LXC_MSG_STACK];
     char *msg;
 
-    if (p)
-        msg = lxcFormat(buf, sizeof(buf), "%.*s%s%s", (int)(p - fmt), fmt,
-                        detail, p + 2);
-    else
-        msg = lxcFormat(buf, sizeof(buf), "%s", fmt);
-    lxcRaise(domain, code, VIR_ERR_ERROR, fmt, detail, NULL, -1, -1, msg);
+    if (!tmpl) {
+        lxcRaise(domain, code, VIR_ERR_ERROR, NULL, detail, NULL, int1, int2, detail);
+        return;
+    }
+    msg = lxcExpand(buf, sizeof(buf), tmpl, detail);
+    lxcRaise(domain, code, VIR_ERR_ERROR, tmpl, detail, NULL, int1, int2, msg);
     lxcFree(msg, buf);
+}
+
+/* libvirt's virReportError(code, "%s", detail) from @domain: its own
+ * virReportErrorHelper when libvirt.so.0 has it, so message, str1 and str2
+ * are whatever that release makes of them. */
+static void
+lxcReportDetail(int domain, int code, const char *detail)
+{
+    lxcSyms();
+    if (sym.reportError) {
+        printedOnly = 0;
+        sym.reportError(domain, code, __FILE__, __func__, __LINE__, "%s", detail);
+        return;
+    }
+    lxcRaiseTemplated(domain, code, detail, -1, -1);
+}
+
+/* libvirt's virReportSystemError(errnum, "%s", text) from @domain: its own
+ * virReportSystemErrorFull when libvirt.so.0 has it, else the same fields
+ * built here ("<text>: <strerror>"). */
+static void
+lxcReportSystemText(int domain, int errnum, const char *text)
+{
+    char buf[LXC_MSG_STACK];
+    char ebuf[256];
+    const char *estr;
+    char *detail;
+
+    lxcSyms();
+    if (sym.reportSystem) {
+        printedOnly = 0;
+        sym.reportSystem(domain, errnum, __FILE__, __func__, __LINE__, "%s", text);
+        return;
+    }
+    estr = strerror_r(errnum, ebuf, sizeof(ebuf));
+    detail = lxcFormat(buf, sizeof(buf), "%s: %s", text, estr);
+    lxcRaiseTemplated(domain, VIR_ERR_SYSTEM_ERROR, detail, errnum, -1);
+    lxcFree(detail, buf);
+}
+
+void
+lxcRaiseCoreError(const lxcCoreError *err)
+{
+    const char *detail = err->str2 ? err->str2 : "";
+
+    if (err->message)
+        lxcRaise(err->domain, err->code, err->level, err->str1, err->str2,
+                 err->str3, err->int1, err->int2, err->message);
+    else if (err->code == VIR_ERR_SYSTEM_ERROR)
+        lxcReportSystemText(err->domain, err->int1, detail);
+    else
+        lxcReportDetail(err->domain, err->code, detail);
 }
 
 void
@@ -314,16 +407,10 @@ lxcReportUnsupportedFlags(const char *funcname, unsigned int flags)
 static void
 lxcReportSystemErrorV(int domain, int errnum, const char *fmt, va_list ap)
 {
-    char buf[LXC_MSG_STACK], buf2[LXC_MSG_STACK];
-    char ebuf[256];
-    const char *estr = strerror_r(errnum, ebuf, sizeof(ebuf));
-    char *text, *msg;
+    char buf[LXC_MSG_STACK];
+    char *text = lxcVFormat(buf, sizeof(buf), fmt, ap);
 
-    text = lxcVFormat(buf, sizeof(buf), fmt, ap);
-    msg = lxcFormat(buf2, sizeof(buf2), "%s: %s", text, estr);
-    lxcRaise(domain, VIR_ERR_SYSTEM_ERROR, VIR_ERR_ERROR,
-             "%s", msg, NULL, errnum, -1, msg);
-    lxcFree(msg, buf2);
+    lxcReportSystemText(domain, errnum, text);
     lxcFree(text, buf);
 }
 

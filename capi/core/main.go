@@ -53,8 +53,7 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 		*fds = nil
 	}
 	if req == nil || fds == nil || cerr == nil {
-		fillError(cerr, &core.Error{Code: core.ErrInternal, Level: core.LevelError,
-			Message: "internal error: libvirt-lxc core called without request or result pointers", Int1: -1, Int2: -1})
+		fillError(cerr, core.InternalError("libvirt-lxc core called without request or result pointers"))
 		return -1
 	}
 	r := core.Request{
@@ -114,21 +113,25 @@ func passScheduler() {
 }
 
 // fillError copies err into the C struct; strings are malloc()ed (the C side
-// frees them), absent ones are NULL.
+// frees them), absent ones are NULL. An error to format goes with a NULL
+// message and str1: the C side takes libvirt's template for its code (see
+// lxcCoreError).
 func fillError(cerr *C.lxcCoreError, err error) {
 	if cerr == nil {
 		return
 	}
 	var e *core.Error
 	if !errors.As(err, &e) {
-		e = &core.Error{Code: core.ErrInternal, Level: core.LevelError,
-			Message: "internal error: " + err.Error(), Int1: -1, Int2: -1}
+		e = core.InternalError(err.Error())
 	}
 	cerr.code = C.int(e.Code)
 	cerr.domain = C.int(e.Domain)
 	cerr.level = C.int(e.Level)
-	cerr.message = C.CString(e.Message)
-	cerr.str1 = cstr(e.Str1)
+	cerr.message, cerr.str1 = nil, nil
+	if !e.ToFormat {
+		cerr.message = C.CString(e.Message)
+		cerr.str1 = cstr(e.Str1)
+	}
 	cerr.str2 = cstr(e.Str2)
 	cerr.str3 = cstr(e.Str3)
 	cerr.int1 = C.int(e.Int1)

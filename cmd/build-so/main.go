@@ -6,7 +6,8 @@
 //
 // With -core it builds only the private Go core (c-shared, stripped): that is
 // what meson calls. Without it, it builds everything meson would into DIR:
-// libvirt-lxc.so.0.9000.0 with its soname, version script and symlinks, the
+// libvirt-lxc.so.0.<libvirt's version number, e.g. 9000.0> with its soname,
+// version script and symlinks, the
 // core and the OpenNamespace helper in DIR/libvirt-lxc-go/, and
 // DIR/pkgconfig/libvirt-lxc.pc. Run it from
 // the module root.
@@ -23,7 +24,6 @@ import (
 
 const (
 	soname   = "libvirt-lxc.so.0"
-	realName = "libvirt-lxc.so.0.9000.0"
 	coreDir  = "libvirt-lxc-go" // must match LXC_CORE_SUBDIR in meson.build
 	coreName = "libvirt-lxc-core.so"
 	// The core process (capi/coreproc/proto.h), installed beside the core.
@@ -97,8 +97,31 @@ func pkgConfig(name string, args ...string) ([]string, error) {
 	return strings.Fields(string(b)), nil
 }
 
+// libFileName is the library's file name for libvirt version v ("9.0.0"):
+// named after the libvirt it is built against, as libvirt's own
+// libvirt-lxc.so.0 is (9.0.0: libvirt-lxc.so.0.9000.0), like meson.build.
+func libFileName(v string) (string, error) {
+	var major, minor, micro int
+	if n, err := fmt.Sscanf(v, "%d.%d.%d", &major, &minor, &micro); n != 3 || err != nil {
+		return "", fmt.Errorf("libvirt version %q is not MAJOR.MINOR.MICRO", v)
+	}
+	return fmt.Sprintf("%s.%d.%d", soname, major*1000+minor, micro), nil
+}
+
 func buildAll(dir, prefix string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "pkgconfig"), 0o755); err != nil {
+		return err
+	}
+	modversion, err := pkgConfig("libvirt", "--modversion")
+	if err != nil {
+		return err
+	}
+	if len(modversion) != 1 {
+		return fmt.Errorf("pkg-config --modversion libvirt: %q", modversion)
+	}
+	version := modversion[0]
+	realName, err := libFileName(version)
+	if err != nil {
 		return err
 	}
 	if err := buildCore(filepath.Join(dir, coreDir, coreName)); err != nil {
@@ -149,10 +172,10 @@ includedir=${prefix}/include
 
 Name: libvirt-lxc
 Description: libvirt LXC specific library (libvirt-lxc-go)
-Version: 9.0.0
+Version: %s
 Requires: libvirt
 Libs: -L${libdir} -lvirt-lxc
 Cflags: -I${includedir}
-`, prefix)
+`, prefix, version)
 	return os.WriteFile(filepath.Join(dir, "pkgconfig", "libvirt-lxc.pc"), []byte(pc), 0o644)
 }

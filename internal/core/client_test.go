@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 )
 
@@ -256,30 +257,27 @@ func TestClientErrorsWithoutNetwork(t *testing.T) {
 	// libvirt with ?socket=/etc/passwd (as root; others get EACCES there).
 	notSock := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(notSock, nil, 0o600)
+	// Errors the core raises itself are left for the C library to format
+	// with the running libvirt's templates: only code, domain, the detail
+	// and the ints travel.
 	tests := []struct {
-		req             Request
-		code, domain    int
-		msg, str1, str2 string
-		int1, int2      int
+		req          Request
+		code, domain int
+		detail       string
+		int1         int
 	}{
 		{Request{URI: "lxc:///system", ReadOnly: true}, 29, 0,
-			"operation forbidden: read only access prevents virDomainLxcOpenNamespace",
-			"operation forbidden: %s", "read only access prevents virDomainLxcOpenNamespace", -1, -1},
+			"read only access prevents virDomainLxcOpenNamespace", -1},
 		{Request{URI: "lxc+ssh://host/system"}, 1, 7,
-			"internal error: Receiving file descriptors is not supported on this socket",
-			"internal error: %s", "Receiving file descriptors is not supported on this socket", -1, -1},
+			"Receiving file descriptors is not supported on this socket", -1},
 		{Request{URI: "lxc+tcp://host/system"}, 1, 7,
-			"internal error: Receiving file descriptors is not supported on this socket",
-			"internal error: %s", "Receiving file descriptors is not supported on this socket", -1, -1},
+			"Receiving file descriptors is not supported on this socket", -1},
 		{Request{URI: "lxc:///system?socket=/nonexistent"}, 38, 7,
-			"Failed to connect socket to '/nonexistent': No such file or directory",
-			"%s", "Failed to connect socket to '/nonexistent': No such file or directory", 2, -1},
+			"Failed to connect socket to '/nonexistent'", 2},
 		{Request{URI: "lxc:///system?socket=" + notSock}, 38, 7,
-			"Failed to connect socket to '" + notSock + "': Connection refused",
-			"%s", "Failed to connect socket to '" + notSock + "': Connection refused", 111, -1},
+			"Failed to connect socket to '" + notSock + "'", 111},
 		{Request{URI: "lxc:///system?socket="}, 38, 7,
-			"Failed to connect socket to '': Connection refused",
-			"%s", "Failed to connect socket to '': Connection refused", 111, -1},
+			"Failed to connect socket to ''", 111},
 	}
 	for _, tc := range tests {
 		_, err := c.OpenNamespace(&tc.req)
@@ -288,10 +286,10 @@ func TestClientErrorsWithoutNetwork(t *testing.T) {
 			t.Errorf("%+v: %v", tc.req, err)
 			continue
 		}
-		want := Error{Code: tc.code, Domain: tc.domain, Level: 2, Message: tc.msg, Str1: sp(tc.str1), Str2: sp(tc.str2), Int1: tc.int1, Int2: tc.int2}
-		if le.Code != want.Code || le.Domain != want.Domain || le.Message != want.Message || *le.Str1 != *want.Str1 ||
-			*le.Str2 != *want.Str2 || le.Str3 != nil || le.Int1 != want.Int1 || le.Int2 != want.Int2 {
-			t.Errorf("%s: got %+v (%q %q)", tc.req.URI, le, *le.Str1, *le.Str2)
+		want := &Error{Code: tc.code, Domain: tc.domain, Level: 2, Str2: sp(tc.detail),
+			Int1: tc.int1, Int2: -1, ToFormat: true}
+		if diff := cmp.Diff(want, le); diff != "" {
+			t.Errorf("%s: -want +got\n%s", tc.req.URI, diff)
 		}
 	}
 }

@@ -7,18 +7,41 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Error is a libvirt error, field for field as virGetLastError() shows it.
-// Errors relayed from the daemon carry its fields verbatim; errors raised
-// here are built the way libvirt builds the same error (see the str/int
-// conventions in the fact sheet, §4).
+// Error is a libvirt error on its way to the caller, in one of the two forms
+// of lxcCoreError (capi/coreabi.h). The core never loads libvirt.so.0, so it
+// cannot know the message templates of the libvirt release the caller runs;
+// the C library looks them up in the caller's process.
+//
+//   - Final (ToFormat false): every field as virGetLastError() will show it.
+//     Errors relayed from the daemon are final: the daemon formatted them.
+//   - To format (ToFormat true): an error the core raises itself. Message and
+//     Str1 are left empty; the C library raises it as libvirt's own
+//     virReportError(Code, "%s", Str2) would, or for ErrSystem
+//     virReportSystemError(Int1, "%s", Str2), which adds ": <strerror>".
 type Error struct {
 	Code, Domain, Level int
 	Message             string
 	Str1, Str2, Str3    *string
 	Int1, Int2          int
+	ToFormat            bool
 }
 
-func (e *Error) Error() string { return e.Message }
+// Error is the message of a final error. Of one to format it is the detail
+// (plus the errno's text for ErrSystem), without the words libvirt's
+// template adds in the caller's process.
+func (e *Error) Error() string {
+	if !e.ToFormat {
+		return e.Message
+	}
+	detail := ""
+	if e.Str2 != nil {
+		detail = *e.Str2
+	}
+	if e.Code == ErrSystem {
+		return detail + ": " + strerror(unix.Errno(e.Int1))
+	}
+	return detail
+}
 
 // virErrorNumber values used here.
 const (
@@ -48,60 +71,37 @@ const (
 	FromLXC    = 17
 	FromConfig = 20 // VIR_FROM_DOMAIN: domain config/state errors
 	FromNWFilt = 33
+	FromURI    = 45
 	FromAccess = 55
 )
 
 // LevelError is VIR_ERR_ERROR, the only level libvirt uses for these.
 const LevelError = 2
 
-// codeFormat is the message template libvirt uses for each code when the
-// error is raised with a detail string. It becomes str1.
-var codeFormat = map[int]string{
-	ErrInternal:       "internal error: %s",
-	ErrNoSupport:      "this function is not supported by the connection driver: %s",
-	ErrInvalidArg:     "invalid argument: %s",
-	ErrOperationFail:  "operation failed: %s",
-	ErrOperationDeny:  "operation forbidden: %s",
-	ErrSystem:         "%s",
-	ErrRPC:            "%s",
-	ErrNoDomain:       "Domain not found: %s",
-	ErrAuthFailed:     "authentication failed: %s",
-	ErrOperationInval: "Requested operation is not valid: %s",
-	ErrTimeout:        "Timed out during operation: %s",
-	ErrUnsupported:    "Operation not supported: %s",
-	ErrAccessDenied:   "access denied: %s",
-}
-
 func sp(s string) *string { return &s }
 
-// newError builds an error the way an ordinary libvirt report does:
-// str1 is the code's template, str2 the detail, ints -1.
+// newError is an ordinary libvirt report of code with a detail, to be
+// formatted with libvirt's template for code in the caller's process
+// (there: str1 the template, str2 the detail, ints -1).
 func newError(code, domain int, detail string) *Error {
-	f, ok := codeFormat[code]
-	if !ok {
-		f = "%s"
-	}
-	return &Error{
-		Code: code, Domain: domain, Level: LevelError,
-		Message: strings.Replace(f, "%s", detail, 1),
-		Str1:    sp(f), Str2: sp(detail),
-		Int1: -1, Int2: -1,
-	}
+	return &Error{Code: code, Domain: domain, Level: LevelError,
+		Str2: sp(detail), Int1: -1, Int2: -1, ToFormat: true}
 }
 
-// systemError builds a VIR_ERR_SYSTEM_ERROR: "<what>: <strerror>", with
-// int1 the errno, as libvirt's system-error reports do.
+// InternalError is a VIR_ERR_INTERNAL_ERROR with detail, to format, for
+// failures outside the libvirt protocol (capi/core's own checks).
+func InternalError(detail string) *Error { return newError(ErrInternal, FromNone, detail) }
+
+// systemError is a VIR_ERR_SYSTEM_ERROR about what, with errno: formatted
+// in the caller's process as "<what>: <strerror(errno)>", int1 the errno.
 func systemError(domain int, errno unix.Errno, what string) *Error {
-	msg := what + ": " + strerror(errno)
-	return &Error{
-		Code: ErrSystem, Domain: domain, Level: LevelError,
-		Message: msg, Str1: sp("%s"), Str2: sp(msg),
-		Int1: int(errno), Int2: -1,
-	}
+	return &Error{Code: ErrSystem, Domain: domain, Level: LevelError,
+		Str2: sp(what), Int1: int(errno), Int2: -1, ToFormat: true}
 }
 
-// flagsError is libvirt's "unsupported flags" report: no prefix, str1 the
-// function, str2 "flags", ints 0.
+// flagsError is libvirt's "unsupported flags" report: a message of its own
+// (no template of the error table), str1 the function, str2 "flags", ints
+// 0. Final: the text is the same in every libvirt release.
 func flagsError(domain int, function string, flags uint32) *Error {
 	return &Error{
 		Code: ErrInvalidArg, Domain: domain, Level: LevelError,
@@ -110,8 +110,9 @@ func flagsError(domain int, function string, flags uint32) *Error {
 	}
 }
 
-// strerror gives glibc's wording: Go's errno texts are glibc's with a
-// lower-case first letter.
+// strerror gives glibc's wording, for Error() only (the C library uses its
+// own strerror): Go's errno texts are glibc's with a lower-case first
+// letter.
 func strerror(errno unix.Errno) string {
 	s := errno.Error()
 	if s != "" && s[0] >= 'a' && s[0] <= 'z' {

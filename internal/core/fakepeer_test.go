@@ -271,8 +271,8 @@ func TestMisbehavingPeer(t *testing.T) {
 				t.Errorf("retry = %v, want %v", ce.retry, tc.wantRetry)
 			}
 			le := c.toLibvirtError(err)
-			if !strings.Contains(le.Message, tc.wantMsg) {
-				t.Errorf("message %q lacks %q", le.Message, tc.wantMsg)
+			if !strings.Contains(le.Error(), tc.wantMsg) {
+				t.Errorf("message %q lacks %q", le.Error(), tc.wantMsg)
 			}
 			if !c.broken {
 				t.Error("connection not marked broken")
@@ -401,7 +401,7 @@ func TestHandshakeAuth(t *testing.T) {
 		})
 		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second))
 		var le *Error
-		if !errors.As(err, &le) || le.Code != ErrUnsupported || !strings.Contains(le.Message, "SASL") {
+		if !errors.As(err, &le) || le.Code != ErrUnsupported || !strings.Contains(le.Error(), "SASL") {
 			t.Errorf("got %v", err)
 		}
 	})
@@ -413,7 +413,7 @@ func TestHandshakeAuth(t *testing.T) {
 		})
 		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second))
 		var le *Error
-		if !errors.As(err, &le) || le.Code != ErrAuthFailed || le.Message != "authentication failed: unsupported authentication type 7" {
+		if !errors.As(err, &le) || le.Code != ErrAuthFailed || le.Error() != "unsupported authentication type 7" {
 			t.Errorf("got %v", err)
 		}
 	})

@@ -43,9 +43,9 @@ func FuzzDecodeReply(f *testing.F) {
 			if !errors.As(err, &le) && !errors.As(err, &ce) {
 				t.Errorf("unclassified error %T %v", err, err)
 			}
-			// Daemon errors are relayed verbatim, level included; only the
-			// message is guaranteed.
-			if le := c.toLibvirtError(err); le == nil || le.Message == "" {
+			// Daemon errors are relayed verbatim, level included; only a
+			// text is guaranteed (a message, or a detail to format).
+			if le := c.toLibvirtError(err); le == nil || le.Error() == "" {
 				t.Errorf("bad libvirt error %+v", le)
 			}
 			return
@@ -69,7 +69,7 @@ func FuzzResolve(f *testing.F) {
 		tg, err := Resolve(uri, ro, env)
 		if err != nil {
 			var le *Error
-			if !errors.As(err, &le) || le.Message == "" {
+			if !errors.As(err, &le) || le.Error() == "" {
 				t.Errorf("%q: bad error %v", uri, err)
 			}
 			return

@@ -108,8 +108,7 @@ func validScheme(s string) bool {
 }
 
 func newURIError(s string) *Error {
-	e := newError(ErrInternal, 45 /* VIR_FROM_URI */, "Unable to parse URI "+s)
-	return e
+	return newError(ErrInternal, FromURI, "Unable to parse URI "+s)
 }
 
 // parseParams follows libvirt's query splitting: sections end at '&', or at

@@ -95,7 +95,9 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-// Errors checked field for field against libvirt 9.0.0 (python binding).
+// Errors checked against libvirt's own client (python binding): code,
+// domain and the detail its reports fill libvirt's template with (the
+// template itself is the C library's business, in the caller's process).
 func TestResolveErrors(t *testing.T) {
 	env := fakeEnv(0, []string{legacy}, nil)
 	tests := []struct {
@@ -103,19 +105,18 @@ func TestResolveErrors(t *testing.T) {
 		env    *Env
 		code   int
 		domain int
-		msg    string
-		str1   string
+		detail string
 	}{
-		{"lxc+unix://host/system", env, 8, 13, "invalid argument: using unix socket and remote server 'host' is not supported.", "invalid argument: %s"},
-		{"lxc:///system?mode=bogus", env, 8, 13, "invalid argument: Unknown remote mode 'bogus'", "invalid argument: %s"},
-		{"lxc:///system?mode=bogus&socket=/x", env, 8, 13, "invalid argument: Unknown remote mode 'bogus'", "invalid argument: %s"},
+		{"lxc+unix://host/system", env, 8, 13, "using unix socket and remote server 'host' is not supported."},
+		{"lxc:///system?mode=bogus", env, 8, 13, "Unknown remote mode 'bogus'"},
+		{"lxc:///system?mode=bogus&socket=/x", env, 8, 13, "Unknown remote mode 'bogus'"},
 		{"lxc:///system", fakeEnv(0, nil, map[string]string{"/etc/libvirt/libvirt.conf": "remote_mode='weird'"}),
-			8, 13, "invalid argument: Unknown remote mode 'weird'", "invalid argument: %s"},
-		{"lxc+foo:///system", env, 8, 13, "invalid argument: remote_open: transport in URL not recognised (should be tls|unix|ssh|ext|tcp|libssh2|libssh)", "invalid argument: %s"},
-		{"lxc+ssh:///system?mode=direct", env, 84, 13, "Operation not supported: Cannot use direct socket mode for ssh transport", "Operation not supported: %s"},
-		{"lxc+ext:///system", env, 8, 13, "invalid argument: remote_open: for 'ext' transport, command is required", "invalid argument: %s"},
-		{"lxc:///system?no_verify=x", env, 8, 13, "invalid argument: Failed to parse value of URI component no_verify", "invalid argument: %s"},
-		{"not a uri", env, 1, 45, "internal error: Unable to parse URI not a uri", "internal error: %s"},
+			8, 13, "Unknown remote mode 'weird'"},
+		{"lxc+foo:///system", env, 8, 13, "remote_open: transport in URL not recognised (should be tls|unix|ssh|ext|tcp|libssh2|libssh)"},
+		{"lxc+ssh:///system?mode=direct", env, 84, 13, "Cannot use direct socket mode for ssh transport"},
+		{"lxc+ext:///system", env, 8, 13, "remote_open: for 'ext' transport, command is required"},
+		{"lxc:///system?no_verify=x", env, 8, 13, "Failed to parse value of URI component no_verify"},
+		{"not a uri", env, 1, 45, "Unable to parse URI not a uri"},
 	}
 	for _, tc := range tests {
 		_, err := Resolve(tc.uri, false, tc.env)
@@ -124,9 +125,10 @@ func TestResolveErrors(t *testing.T) {
 			t.Errorf("%s: got %v", tc.uri, err)
 			continue
 		}
-		if le.Code != tc.code || le.Domain != tc.domain || le.Message != tc.msg || le.Level != 2 ||
-			le.Str1 == nil || *le.Str1 != tc.str1 || le.Int1 != -1 || le.Int2 != -1 {
-			t.Errorf("%s: got %+v", tc.uri, le)
+		want := &Error{Code: tc.code, Domain: tc.domain, Level: 2, Str2: sp(tc.detail),
+			Int1: -1, Int2: -1, ToFormat: true}
+		if diff := cmp.Diff(want, le); diff != "" {
+			t.Errorf("%s: -want +got\n%s", tc.uri, diff)
 		}
 	}
 }

@@ -83,7 +83,9 @@ func TestDecodeReplies(t *testing.T) {
 	}
 }
 
-// errorVector is the fact sheet's §4 reply: unknown uuid, 288 bytes.
+// errorVector is the fact sheet's §4 reply: unknown uuid, 288 bytes, as a
+// libvirt 9.0 daemon words it. Its strings are only data here: a daemon's
+// error is relayed as it came, whatever release wrote it.
 func errorVector(t testing.TB) []byte {
 	const uuid = "00000000-1111-2222-3333-444444444444"
 	detail := "no domain with matching uuid '" + uuid + "' (nonexistent)"
@@ -205,12 +207,24 @@ func TestBuiltErrors(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("flags: -want +got\n%s", diff)
 	}
+	// The core's own reports carry no template: code, domain, the detail
+	// and the errno only (lxcCoreError, capi/coreabi.h).
 	got = systemError(FromRPC, 2, "Failed to connect socket to '/nonexistent'")
 	want = &Error{Code: 38, Domain: 7, Level: 2,
-		Message: "Failed to connect socket to '/nonexistent': No such file or directory",
-		Str1:    sp("%s"), Str2: sp("Failed to connect socket to '/nonexistent': No such file or directory"),
-		Int1: 2, Int2: -1}
+		Str2: sp("Failed to connect socket to '/nonexistent'"), Int1: 2, Int2: -1, ToFormat: true}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("system: -want +got\n%s", diff)
+	}
+	if s := got.Error(); s != "Failed to connect socket to '/nonexistent': No such file or directory" {
+		t.Errorf("system: Error() = %q", s)
+	}
+	got = newError(ErrOperationInval, FromConfig, "domain is not running")
+	want = &Error{Code: 55, Domain: 20, Level: 2, Str2: sp("domain is not running"),
+		Int1: -1, Int2: -1, ToFormat: true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ordinary: -want +got\n%s", diff)
+	}
+	if s := got.Error(); s != "domain is not running" {
+		t.Errorf("ordinary: Error() = %q", s)
 	}
 }

@@ -26,6 +26,10 @@ d=$(diff <(defined "$sys") <(defined "$ours")) || bad "defined symbols differ (<
 d=$(diff <(verdefs "$sys") <(verdefs "$ours")) || bad "version definitions differ:"$'\n'"$d"
 [ "$(soname "$ours")" = libvirt-lxc.so.0 ] || bad "soname is '$(soname "$ours")'"
 [ "$(soname "$ours")" = "$(soname "$sys")" ] || bad "soname differs from the system library's"
+# Both named after the libvirt they are built against (9.0.0:
+# libvirt-lxc.so.0.9000.0), here the same release.
+[ "$(basename "$(readlink -f "$ours")")" = "$(basename "$(readlink -f "$sys")")" ] ||
+    bad "file $(basename "$(readlink -f "$ours")") is not named like the system's $(basename "$(readlink -f "$sys")")"
 [ "$(defined "$ours" | wc -l)" -eq 7 ] || bad "expected 4 functions + 3 version nodes"
 if readelf -V "$ours" | grep -q LIBVIRT_PRIVATE; then
     bad "linked against a private libvirt version node (resolve by name at run time)"

@@ -76,8 +76,7 @@ openDomain(void)
 static void
 closeDomain(void)
 {
-    virDomainFree(dom);
-    virConnectClose(conn);
+    tcRelease();
 }
 
 /* One OpenNamespace; returns its result, the fds closed and freed. */

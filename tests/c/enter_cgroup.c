@@ -76,7 +76,7 @@ main(void)
     conn = tcOpen(0);
     tcAddSubst(virDomainGetID(tcDomain(conn, "lxcgo-plain")), "plain-id");
     tcAddSubst(virDomainGetID(tcDomain(conn, "lxcgo-userns")), "userns-id");
-    virConnectClose(conn);
+    tcRelease();
 
     tcPrintLib();
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

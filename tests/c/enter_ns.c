@@ -163,6 +163,12 @@ nsRun(void *opaque)
         }
     }
     tcExtra(" fds_leaked=%d", nsOpenFds() - before - (ret == 0 && c->oldlists ? (int)nold : 0));
+    /* The old namespaces are the caller's: close and free them. */
+    if (ret == 0 && c->oldlists) {
+        for (i = 0; i < nold; i++)
+            close(old[i]);
+        free(old);
+    }
     close(nsdir);
     tcExtraConnErr(conn);
     return ret;
@@ -206,7 +212,7 @@ main(void)
     usernsInit = tcInitPid(tcDomain(conn, "lxcgo-userns"));
     tcAddSubst(virDomainGetID(tcDomain(conn, "lxcgo-plain")), "plain-id");
     tcAddSubst(virDomainGetID(tcDomain(conn, "lxcgo-userns")), "userns-id");
-    virConnectClose(conn);
+    tcRelease();
     if (plainInit <= 0 || usernsInit <= 0) {
         fprintf(stderr, "cannot find the containers' init processes\n");
         return 2;

@@ -280,7 +280,7 @@ goneDomain(virConnectPtr conn)
         exit(2);
     }
     virResetLastError();
-    return dom;
+    return tcOwnDomain(dom);
 }
 
 static int
@@ -427,6 +427,9 @@ stressMain(int nthreads, int calls)
            tcExtraBuf, after.ns - before.ns, after.other - before.other,
            after.sockets - before.sockets,
            tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no", tcNowMs() - t0);
+    free(args);
+    free(tids);
+    tcRelease();
     return 0;
 }
 
@@ -494,6 +497,7 @@ leakMain(int multi, int calls)
            after.ns - before.ns, after.other - before.other,
            after.sockets - before.sockets, tcExtraBuf,
            tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no", tcNowMs() - t0);
+    tcRelease();
     return 0;
 }
 
@@ -595,7 +599,7 @@ loadNamespaces(void)
         fprintf(stderr, "cannot read the containers' init namespaces\n");
         exit(2);
     }
-    virConnectClose(conn);
+    tcRelease();
 }
 
 int

@@ -193,5 +193,6 @@ main(int argc, char **argv)
     runFunc("EnterNamespace", nsCall);
     runFunc("EnterSecurityLabel", slCall);
     runFunc("EnterCGroup", cgCall);
+    tcRelease();
     return 0;
 }

@@ -239,5 +239,9 @@ main(int argc, char **argv)
     stopThreads = 1;
     for (i = 0; i < nthreads; i++)
         pthread_join(threads[i], NULL);
+    for (i = 0; i < nfds; i++)
+        close(fds[i]);
+    free(opened);
+    tcRelease();
     return 0;
 }

@@ -97,6 +97,7 @@ main(int argc, char **argv)
     for (i = 0; i < n; i++)
         close(fds[i]);
     free(fds);
+    virDomainFree(dom);
     virConnectClose(conn);
     return 0;
 }

@@ -223,6 +223,9 @@ main(int argc, char **argv)
 
     inChild(dom, "forked after load", 1, "forked-after-load case");
 
+    close(procSelf);
+    virDomainFree(dom);
+    virConnectClose(conn);
     printf("%s\n", failures ? "FAILED" : "PASSED");
     return failures ? 1 : 0;
 }

@@ -15,6 +15,10 @@
  *   <name> ret=<r> <error fields> cb=<handlers that fired> stderr=<text> [extra]
  * with pids replaced by placeholders so that both runs can be compared. A
  * child that dies prints "<name> crashed signal=<n>".
+ *
+ * The connections and domains tcOpen() and tcDomain() hand out are freed by
+ * tcRelease() (in each scenario's child after its report), so that the
+ * sanitizer runs see no leak of the test programs' own.
  */
 #ifndef TC_H
 #define TC_H
@@ -211,6 +215,61 @@ tcReport(const char *name, int ret, int errfd)
     fflush(stdout);
 }
 
+/* The libvirt objects tc.h handed out, each with the process that got it:
+ * a forked child frees its own and leaves its parent's alone (closing an
+ * inherited connection would close the parent's too). */
+static struct {
+    virConnectPtr conn;   /* a connection, or */
+    virDomainPtr dom;     /* a domain */
+    pid_t pid;
+} tcOwned[64];
+static int tcNOwned;
+
+TC_UNUSED static void
+tcOwn(virConnectPtr conn, virDomainPtr dom)
+{
+    if (tcNOwned == (int)(sizeof(tcOwned) / sizeof(tcOwned[0]))) {
+        fprintf(stderr, "tc.h: more than %d libvirt objects at once\n", tcNOwned);
+        exit(2);
+    }
+    tcOwned[tcNOwned].conn = conn;
+    tcOwned[tcNOwned].dom = dom;
+    tcOwned[tcNOwned].pid = getpid();
+    tcNOwned++;
+}
+
+/* @dom, to be freed by tcRelease(). */
+TC_UNUSED static virDomainPtr
+tcOwnDomain(virDomainPtr dom)
+{
+    tcOwn(NULL, dom);
+    return dom;
+}
+
+/* Frees what tc.h handed out in this process, the latest first (domains
+ * before their connections). libvirt resets its last error on each: call
+ * it once the error has been reported. */
+TC_UNUSED static void
+tcRelease(void)
+{
+    pid_t self = getpid();
+    int i, n = 0;
+
+    for (i = tcNOwned - 1; i >= 0; i--) {
+        if (tcOwned[i].pid != self)
+            continue;
+        if (tcOwned[i].dom)
+            virDomainFree(tcOwned[i].dom);
+        else
+            virConnectClose(tcOwned[i].conn);
+        tcOwned[i].pid = 0;
+    }
+    for (i = 0; i < tcNOwned; i++)
+        if (tcOwned[i].pid)
+            tcOwned[n++] = tcOwned[i];
+    tcNOwned = n;
+}
+
 typedef int (*tcScenarioFunc)(void *opaque);
 
 /* Run @fn in a forked child whose stderr goes to a pipe, then report. The
@@ -243,6 +302,7 @@ tcRun(const char *name, tcScenarioFunc fn, void *opaque)
         tcExtraBuf[0] = '\0';
         ret = fn(opaque);
         tcReport(name, ret, pfd[0]);
+        tcRelease();
         _exit(0);
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -296,6 +356,7 @@ tcOpen(int readonly)
         fprintf(stderr, "cannot open %s\n", TC_URI);
         exit(2);
     }
+    tcOwn(conn, NULL);
     return conn;
 }
 
@@ -308,7 +369,7 @@ tcDomain(virConnectPtr conn, const char *name)
         fprintf(stderr, "no domain %s\n", name);
         exit(2);
     }
-    return dom;
+    return tcOwnDomain(dom);
 }
 
 /* The container's init: the only child of the controller (domain id). */

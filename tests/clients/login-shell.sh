@@ -43,14 +43,19 @@ mount --bind "$tmp/passwd" /etc/passwd
 mount --bind "$tmp/group" /etc/group
 mount --bind "$tmp/virt-login-shell.conf" /etc/libvirt/virt-login-shell.conf
 
+# The system library's file, named after its libvirt release
+# (libvirt-lxc.so.0.9000.0 for 9.0.0), from its soname link.
+real=$(readlink -f "$libdir/libvirt-lxc.so.0")
+[ -f "$real" ] || { echo "no system $libdir/libvirt-lxc.so.0" >&2; exit 90; }
+real=$(basename "$real")
 if [ -n "$build" ]; then
     mkdir -p "$tmp/lib/libvirt-lxc-go"
     chmod 0755 "$tmp/lib"
-    cp "$(readlink -f "$build/libvirt-lxc.so.0")" "$tmp/lib/libvirt-lxc.so.0.9000.0"
+    cp "$(readlink -f "$build/libvirt-lxc.so.0")" "$tmp/lib/$real"
     cp "$build/libvirt-lxc-core.so" "$build/libvirt-lxc-open" "$tmp/lib/libvirt-lxc-go/"
     mount -t overlay lxcgo-lib -o "lowerdir=$tmp/lib:$libdir" "$libdir"
 fi
-sha256sum "$libdir/libvirt-lxc.so.0.9000.0" | cut -d' ' -f1 >"$out/installed"
+sha256sum "$libdir/$real" | cut -d' ' -f1 >"$out/installed"
 
 rc=0
 LD_DEBUG=libs LD_DEBUG_OUTPUT="$out/ld" "$helper" -c "$cmd" "$uid" "$gid" \

@@ -20,7 +20,14 @@ meson compile -C "$tmp/build" >/dev/null
 meson install -C "$tmp/build" >/dev/null
 meson install -C "$tmp/build" --destdir "$tmp/destdir" >/dev/null
 
-for f in "$libdir/libvirt-lxc.so.0.9000.0" "$libdir/libvirt-lxc.so.0" "$libdir/libvirt-lxc.so" \
+# Named and versioned after the libvirt it was built against, as libvirt's
+# own library is: MAJOR.MINOR.MICRO gives libvirt-lxc.so.0.<MAJOR*1000+MINOR>.<MICRO>.
+libvirt_version=$(pkg-config --modversion libvirt)
+IFS=. read -r major minor micro <<<"$libvirt_version"
+real=libvirt-lxc.so.0.$((major * 1000 + minor)).$micro
+[ "$(readlink "$prefix/$libdir/libvirt-lxc.so.0")" = "$real" ] ||
+    fail "libvirt-lxc.so.0 links to $(readlink "$prefix/$libdir/libvirt-lxc.so.0"), want $real (libvirt $libvirt_version)"
+for f in "$libdir/$real" "$libdir/libvirt-lxc.so.0" "$libdir/libvirt-lxc.so" \
          "$libdir/libvirt-lxc-go/libvirt-lxc-core.so" "$libdir/libvirt-lxc-go/libvirt-lxc-open" \
          "$libdir/pkgconfig/libvirt-lxc.pc" include/libvirt/libvirt-lxc.h; do
     [ -e "$prefix/$f" ] || fail "meson install did not install $prefix/$f"
@@ -34,6 +41,8 @@ echo "pkg-config --cflags --libs libvirt-lxc: $flags"
 case "$flags" in *"-I$prefix/include"*) ;; *) fail "pkg-config cflags do not name $prefix/include";; esac
 case "$flags" in *"-L$prefix/$libdir"*) ;; *) fail "pkg-config libs do not name $prefix/$libdir";; esac
 pkg-config --print-requires libvirt-lxc | grep -qx libvirt || fail "libvirt-lxc.pc must require libvirt"
+[ "$(pkg-config --modversion libvirt-lxc)" = "$libvirt_version" ] ||
+    fail "libvirt-lxc.pc has version $(pkg-config --modversion libvirt-lxc), want libvirt's $libvirt_version"
 
 cat >"$tmp/user.c" <<'C'
 #define _GNU_SOURCE

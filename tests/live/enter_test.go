@@ -220,7 +220,7 @@ func TestEnterCGroup(t *testing.T) {
 	// stray error from a probe.
 	expect(t, "readonly", fields(ours.lines["readonly"]), map[string]string{
 		"ret": "-1", "code": "29", "domain": "0",
-		"stderr": `libvirt:  error : operation forbidden: read only access prevents virDomainLxcEnterCGroup\n`,
+		"stderr": "libvirt:  error : " + libvirtMessage(t, 29, "read only access prevents virDomainLxcEnterCGroup") + `\n`,
 	})
 	expect(t, "readonly_handlers", fields(ours.lines["readonly_handlers"]), map[string]string{
 		"cb": "global:29",
@@ -252,7 +252,7 @@ func TestEnterNamespace(t *testing.T) {
 		expect(t, "system", fields(sys.lines["diff_devnull"]), map[string]string{"ret": "0"})
 		o := fields(ours.lines["diff_devnull"])
 		expect(t, "ours", o, map[string]string{"ret": "-1", "code": "38", "domain": "0",
-			"level": "2", "int1": "22", "int2": "-1", "str1": "%s", "connerr": "38"})
+			"level": "2", "int1": "22", "int2": "-1", "str1": libvirtTemplate(t, 38), "connerr": "38"})
 		if !strings.Contains(o["msg"], "is not a namespace: Invalid argument") {
 			t.Errorf("ours: message %q does not say the fd is not a namespace", o["msg"])
 		}
@@ -288,7 +288,7 @@ func TestEnterNamespace(t *testing.T) {
 		}
 		expect(t, "ours", fields(ours.lines["diff_null_domain_error"]), map[string]string{
 			"ret": "-1", "code": "38", "int1": "9", "cb": "none",
-			"stderr": `libvirt:  error : Unable to join domain namespace: Bad file descriptor\n`})
+			"stderr": "libvirt:  error : " + libvirtMessage(t, 38, "Unable to join domain namespace: Bad file descriptor") + `\n`})
 	})
 }
 
