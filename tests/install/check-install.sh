@@ -15,10 +15,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 prefix=$tmp/prefix
 libdir=lib/custom-libdir
-meson setup "$tmp/build" "$src" --prefix="$prefix" --libdir="$libdir" >/dev/null
-meson compile -C "$tmp/build" >/dev/null
-meson install -C "$tmp/build" >/dev/null
-meson install -C "$tmp/build" --destdir "$tmp/destdir" >/dev/null
+logged "meson setup" meson setup "$tmp/build" "$src" --prefix="$prefix" --libdir="$libdir"
+logged "meson compile" meson compile -C "$tmp/build"
+logged "meson install" meson install -C "$tmp/build"
+logged "meson install with DESTDIR" meson install -C "$tmp/build" --destdir "$tmp/destdir"
 
 for f in "$libdir/libvirt-lxc.so.0.9000.0" "$libdir/libvirt-lxc.so.0" "$libdir/libvirt-lxc.so" \
          "$libdir/libvirt-lxc-go/libvirt-lxc-core.so" "$libdir/libvirt-lxc-go/libvirt-lxc-open" \
