@@ -8,6 +8,7 @@
 # project's directory there; exits non-zero when either failed. COMMAND (a
 # bash command line; `bash` gives a shell) runs there instead. Needs root;
 # installs debootstrap and slirp4netns on this host when they are missing.
+# LXCGO_DEBIAN_MIRROR overrides the mirror (default: this host's apt's).
 #
 # Hazards, and what is done about each:
 # - This host's libvirtd (the test bed's or the system's), its domains and its
@@ -123,6 +124,7 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v git >/dev/null || need+=(git)
 if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]} on this host"
+    apt-get update -qq || die "apt-get update (its output is above)"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" ||
         die "apt-get install ${need[*]} (its output is above)"
 fi
