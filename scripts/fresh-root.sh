@@ -99,7 +99,7 @@ fi
 # First stage, on this host, in one group that bash reads whole before
 # running any of it: the checkout may change while a run takes its minutes.
 {
-[ $# -ge 1 ] && [ $# -le 2 ] || { sed -n '2,10s/^# \{0,1\}//p' "$SELF" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || { sed -n '2,11s/^# \{0,1\}//p' "$SELF" >&2; exit 2; }
 SUITE=$1
 case $SUITE in *[!a-z]* | "") die "SUITE must be a Debian release name such as bookworm or trixie, not '$SUITE'" ;; esac
 CMD=${2:-'rc=0
