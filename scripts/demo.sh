@@ -7,8 +7,9 @@
 # virt-login-shell's helper (proving it from the file the kernel mapped).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+require_go
 "$ROOT/tests/testbed/up.sh"
-build_project >/dev/null
+logged "building the project (meson setup, meson compile)" build_project
 
 URI=lxc:///system
 SYS=$(readlink -f /usr/lib/x86_64-linux-gnu/libvirt-lxc.so.0)
@@ -18,15 +19,21 @@ fail=0
 
 # run LABEL LD_LIBRARY_PATH DOMAIN: virsh with the loader tracing into a file
 run() {
-    local label=$1 llp=$2 dom=$3
+    local label=$1 llp=$2 dom=$3 rc=0
     env ${llp:+LD_LIBRARY_PATH=$llp} LD_DEBUG=libs LD_DEBUG_OUTPUT="$tmp/ld.$label" \
         virsh -q -c "$URI" lxc-enter-namespace "$dom" --noseclabel -- /bin/sh -c "$INSIDE" \
-        >"$tmp/out.$label" 2>"$tmp/err.$label"
-    echo $? >"$tmp/rc.$label"
-    # The loader's own record of which libvirt-lxc.so.0 it mapped.
-    cat "$tmp"/ld."$label".* 2>/dev/null | grep -oE "calling init: [^ ]*libvirt-lxc(-core)?\.so[.0-9]*" |
-        sed "s/^calling init: //" | xargs -r -n1 readlink -f | sort -u >"$tmp/libs.$label"
+        >"$tmp/out.$label" 2>"$tmp/err.$label" || rc=$?
+    echo "$rc" >"$tmp/rc.$label"
+    # The loader's own record of which libvirt-lxc.so.0 it mapped (when
+    # there is none, the checks below say so).
+    cat "$tmp"/ld."$label".* | grep -oE "calling init: [^ ]*libvirt-lxc(-core)?\.so[.0-9]*" |
+        sed "s/^calling init: //" | xargs -r -n1 readlink -f | sort -u >"$tmp/libs.$label" || true
     rm -f "$tmp"/ld."$label".*
+}
+
+# indent PREFIX FILE: FILE's lines after PREFIX, or a line saying it is missing.
+indent() {
+    if [ -f "$2" ]; then sed "s/^/$1/" "$2"; else echo "$1(no ${2##*/}: not written)"; fi
 }
 
 for dom in lxcgo-plain lxcgo-userns; do
@@ -66,11 +73,14 @@ for dom in lxcgo-plain lxcgo-userns; do
     for label in system ours; do
         build=""; [ $label = ours ] && build=$BUILD
         mkdir -p "$tmp/ls.$label"
+        rc=0
         "$ROOT/tests/clients/login-shell.sh" "$tmp/ls.$label" "$build" "$dom" $uid $uid \
-            "$INSIDE; echo \"id: \$(id -u)\"" >/dev/null 2>&1 || true
-        echo "--- with $( [ $label = ours ] && echo our || echo the system ) library (exit $(cat "$tmp/ls.$label/rc" 2>/dev/null)); mapped:"
-        sed 's/^/      /' "$tmp/ls.$label/mapped" 2>/dev/null
-        sed 's/^/    /' "$tmp/ls.$label/stdout" 2>/dev/null
+            "$INSIDE; echo \"id: \$(id -u)\"" || rc=$?
+        [ "$rc" = 0 ] || { echo "FAIL: tests/clients/login-shell.sh exited $rc"; fail=1; }
+        echo "--- with $( [ $label = ours ] && echo our || echo the system ) library (exit $(indent "" "$tmp/ls.$label/rc")); mapped:"
+        indent '      ' "$tmp/ls.$label/mapped"
+        indent '    ' "$tmp/ls.$label/stdout"
+        if [ -s "$tmp/ls.$label/stderr" ]; then sed 's/^/    stderr: /' "$tmp/ls.$label/stderr"; fi
     done
     read -r sys_lib _ <"$tmp/ls.system/mapped" || true
     read -r _ our_sum <"$tmp/ls.ours/mapped" || true
@@ -78,7 +88,7 @@ for dom in lxcgo-plain lxcgo-userns; do
        [ "$(readlink -f "$sys_lib")" != "$SYS" ]; then
         echo "FAIL: virt-login-shell-helper did not map the intended libraries"; fail=1
     fi
-    if [ "$(cat "$tmp/ls.system/rc" 2>/dev/null)" = 0 ] && [ "$(cat "$tmp/ls.ours/rc" 2>/dev/null)" = 0 ] &&
+    if [ "$(indent "" "$tmp/ls.system/rc")" = 0 ] && [ "$(indent "" "$tmp/ls.ours/rc")" = 0 ] &&
        cmp -s "$tmp/ls.system/stdout" "$tmp/ls.ours/stdout"; then
         echo "=== $dom: identical output, exit 0 with both libraries"
     else

@@ -3,6 +3,7 @@
 # bed (a libvirtd with real LXC domains), builds, and runs `meson test`.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+require_go
 "$ROOT/tests/testbed/up.sh"
 build_project
 rc=0

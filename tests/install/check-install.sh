@@ -15,10 +15,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 prefix=$tmp/prefix
 libdir=lib/custom-libdir
-meson setup "$tmp/build" "$src" --prefix="$prefix" --libdir="$libdir" >/dev/null
-meson compile -C "$tmp/build" >/dev/null
-meson install -C "$tmp/build" >/dev/null
-meson install -C "$tmp/build" --destdir "$tmp/destdir" >/dev/null
+logged "meson setup" meson setup "$tmp/build" "$src" --prefix="$prefix" --libdir="$libdir"
+logged "meson compile" meson compile -C "$tmp/build"
+logged "meson install" meson install -C "$tmp/build"
+logged "meson install with DESTDIR" meson install -C "$tmp/build" --destdir "$tmp/destdir"
 
 # Named and versioned after the libvirt it was built against, as libvirt's
 # own library is: MAJOR.MINOR.MICRO gives libvirt-lxc.so.0.<MAJOR*1000+MINOR>.<MICRO>.

@@ -8,10 +8,10 @@ URI=lxc:///system
 exec 9>"$STATE/lock"
 flock 9
 if [ -f "$STATE/started" ]; then
-    while read -r d; do virsh -q -c "$URI" destroy "$d" >/dev/null 2>&1; done <"$STATE/started"
+    while read -r d; do virsh -q -c "$URI" destroy "$d" >/dev/null; done <"$STATE/started"
 fi
 if [ -f "$STATE/defined" ]; then
-    while read -r d; do virsh -q -c "$URI" undefine "$d" >/dev/null 2>&1; done <"$STATE/defined"
+    while read -r d; do virsh -q -c "$URI" undefine "$d" >/dev/null; done <"$STATE/defined"
 fi
 if [ -f "$STATE/daemon" ]; then
     pid=$(cat /run/libvirt/lxcgo-libvirtd.pid 2>/dev/null || true)

@@ -19,9 +19,13 @@ set -euo pipefail
 STATE=/run/lxcgo-testbed
 URI=lxc:///system
 DOMAINS="lxcgo-plain lxcgo-userns lxcgo-off"
+# Everything the build, the demo and the suite use that a minimal Debian 12
+# or 13 (debootstrap --variant=minbase) lacks: gcc does not pull in the C
+# library's headers without recommends; Go module downloads need
+# ca-certificates. Go itself is not here (scripts/env.sh: require_go).
 PACKAGES="libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients libvirt-dev
-  libvirt-login-shell python3-libvirt meson ninja-build pkg-config gcc
-  binutils strace valgrind util-linux procps"
+  libvirt-login-shell python3 python3-libvirt meson ninja-build pkg-config gcc
+  libc6-dev binutils strace valgrind util-linux procps ca-certificates"
 
 log() { echo "testbed: $*" >&2; }
 
@@ -39,8 +43,9 @@ install_packages() {
     [ ${#missing[@]} -eq 0 ] && return
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    apt-get update -qq >&2 || { log "FAILED: apt-get update (its output is above)"; exit 1; }
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+        { log "FAILED: apt-get install ${missing[*]} (its output is above)"; exit 1; }
 }
 
 daemon_answers() {
