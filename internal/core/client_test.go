@@ -33,11 +33,19 @@ func TestFakeDaemonHelper(t *testing.T) {
 		logMu.Unlock()
 	}
 	drop := os.Getenv("LXCGO_FAKE_DROP") != ""
+	// Bound under another name and renamed once listening: the test
+	// takes the socket's file as "ready", and a connect between bind and
+	// listen would be refused.
 	lfd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err := unix.Bind(lfd, &unix.SockaddrUnix{Name: sock}); err != nil {
+	if err := unix.Bind(lfd, &unix.SockaddrUnix{Name: sock + ".new"}); err != nil {
 		t.Fatal(err)
 	}
-	unix.Listen(lfd, 16)
+	if err := unix.Listen(lfd, 16); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(sock+".new", sock); err != nil {
+		t.Fatal(err)
+	}
 	null, _ := unix.Open("/dev/null", unix.O_RDONLY, 0)
 	for n := 0; ; n++ {
 		fd, _, err := unix.Accept(lfd)
