@@ -21,7 +21,7 @@ URI=lxc:///system
 DOMAINS="lxcgo-plain lxcgo-userns lxcgo-off"
 PACKAGES="libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients libvirt-dev
   libvirt-login-shell python3-libvirt meson ninja-build pkg-config gcc
-  binutils strace valgrind util-linux procps"
+  binutils strace valgrind util-linux procps golang-github-libvirt-libvirt-go-dev"
 
 log() { echo "testbed: $*" >&2; }
 
