@@ -302,7 +302,7 @@ go_binding() {
     local n r v
     say "8. Go binding: building tests/clients/gobinding"
     (cd "$ROOT/tests/clients/gobinding" &&
-        GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$BIN/gobinding" .) ||
+        GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS=-buildvcs=false go build -o "$BIN/gobinding" .) ||
         die "cannot build tests/clients/gobinding"
     readelf -d "$BIN/gobinding" | grep -q 'RUNPATH\|RPATH' && die "gobinding has an rpath"
     n=$(scaled 12)

@@ -46,7 +46,9 @@ func buildGoBinding(t *testing.T, dir string) string {
 	bin := filepath.Join(dir, "gobinding")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = filepath.Join(repoRoot(t), "tests", "clients", "gobinding")
-	cmd.Env = append(os.Environ(), "GO111MODULE=off", "GOPATH="+goBindingGOPATH)
+	// GOFLAGS: a module-mode flag from the caller's environment would be an
+	// error in GOPATH mode; no VCS stamping of this tree either.
+	cmd.Env = append(os.Environ(), "GO111MODULE=off", "GOPATH="+goBindingGOPATH, "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build (GOPATH mode) of tests/clients/gobinding: %v\n%s", err, out)
 	}
