@@ -81,6 +81,48 @@ def read(path):
         return ""
 
 
+def go_binding_section(g, w, goals):
+    """8. tests/clients/gobinding's -bench modes (run.sh: go_binding)."""
+    ow, sw = g("gobinding_warm", "ours", "batch_ns"), g("gobinding_warm", "system", "batch_ns")
+    fig = "gobinding_first"
+    of, sf = g(fig, "ours", "first_ns"), g(fig, "system", "first_ns")
+    if not ow or not of:
+        return
+    rw, rf = ratio(median(ow), median(sw)), ratio(median(of), median(sf))
+    goals.append(("8. Go binding: warm OpenNamespace", "ratio ≤ 1.10", f"{rw:.2f}", rw <= 1.10))
+    goals.append(("8. Go binding: first call", "≤ 3 ms", ms(median(of)), median(of) <= 3e6))
+    w("### 8. A Go program using the Go binding")
+    w("")
+    w("`tests/clients/gobinding`: the Go libvirt binding (Debian's "
+      "golang-github-libvirt-libvirt-go-dev) in its linked mode (cgo, "
+      "`-lvirt -lvirt-lxc`), `Domain.LxcOpenNamespace` on lxcgo-plain, every "
+      "returned file closed. Warm (`-bench warm`): 200 warm-up calls, then "
+      f"batches of 100; {len(ow)} batches per library over "
+      f"{len(g('gobinding_warm', 'ours', 'wall_ns'))} processes. First call "
+      "(`-bench first`): one fresh process per sample (`bench/spawn.c`), after "
+      f"connecting and looking up the domain; {len(of)} processes per library.")
+    w("")
+    w("| host | | ours | system | ratio |")
+    w("|---|---|---|---|---|")
+    host = "Go program using the Go binding"
+    w(f"| {host} | first call, median | {ms(median(of))} | {ms(median(sf))} | {rf:.2f} |")
+    w(f"| | first call, p90 | {ms(pct(of, 90))} | {ms(pct(sf, 90))} | "
+      f"{ratio(pct(of, 90), pct(sf, 90)):.2f} |")
+    o, s = median(g(fig, "ours", "second_ns")), median(g(fig, "system", "second_ns"))
+    w(f"| | second call, median | {us(o)} | {us(s)} | {ratio(o, s):.2f} |")
+    w(f"| | warm call, median over batches | {us(median(ow))} | {us(median(sw))} | {rw:.2f} |")
+    w(f"| | warm call, p90 over batches | {us(pct(ow, 90))} | {us(pct(sw, 90))} | "
+      f"{ratio(pct(ow, 90), pct(sw, 90)):.2f} |")
+    o, s = median(g(fig, "ours", "spawn_wall_ns")), median(g(fig, "system", "spawn_wall_ns"))
+    w(f"| | exec-to-exit of the first-call process, median | {ms(o)} | {ms(s)} | {ratio(o, s):.2f} |")
+    cm = g("gobinding_warm", "ours", "core_mapped") + g(fig, "ours", "core_mapped")
+    w("")
+    w(f"Our Go core (`libvirt-lxc-core.so`) mapped in the Go program after its "
+      f"calls: in {sum(1 for x in cm if x)} of {len(cm)} runs with ours (the "
+      "calls are served by the program's core process).")
+    w("")
+
+
 def main():
     out, doc = sys.argv[1], sys.argv[2]
     d = load(os.path.join(out, "results.tsv"))
@@ -364,6 +406,8 @@ def main():
         oa, sa = median(g("daemon", "ours", "fixed_threads_after")), median(g("daemon", "system", "fixed_threads_after"))
         goals.append(("9. libvirtd's threads after serving calls", "= system's", f"{oa:.0f} vs {sa:.0f}", oa == sa))
         w("")
+
+    go_binding_section(g, w, goals)
 
     # goals
     w("### Goals")

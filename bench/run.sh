@@ -334,6 +334,31 @@ if grep -qs 'func BenchmarkOpenNamespaceWarm' "$ROOT"/internal/core/*_test.go; t
         "$OUT/go-bench.txt" >>"$RES"
 fi
 
+# --- 8. a Go program using the Go libvirt binding ---------------------------------
+# tests/clients/gobinding: the binding's linked mode (cgo, -lvirt -lvirt-lxc,
+# no rpath), built in GOPATH mode against Debian's copy of the binding, which
+# tests/testbed/up.sh installs (see the program's main.go for why).
+go_binding() {
+    local n r v
+    say "8. Go binding: building tests/clients/gobinding"
+    (cd "$ROOT/tests/clients/gobinding" &&
+        GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS=-buildvcs=false go build -o "$BIN/gobinding" .) ||
+        die "cannot build tests/clients/gobinding"
+    readelf -d "$BIN/gobinding" | grep -q 'RUNPATH\|RPATH' && die "gobinding has an rpath"
+    n=$(scaled 12)
+    say "8. Go binding, warm OpenNamespace: $n rounds x 10 batches x 100 calls per library"
+    alternate gobinding_warm "$n" "$BIN/gobinding" -bench warm -warmup 200 -batches 10 -per 100
+    n=$(scaled 30)
+    say "8. Go binding, first OpenNamespace in a new process: $n processes per library"
+    for r in $(seq "$n"); do
+        for v in $(order "$r"); do
+            with "$v" "$BIN/spawn" "$BIN/gobinding" -bench first >"$T" 2>&1
+            check "$v" "$T"; record gobinding_first "$v" "$T"
+        done
+    done
+}
+go_binding
+
 rm -f "$T"
 {
     echo "nproc $(nproc)"

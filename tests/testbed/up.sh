@@ -25,7 +25,8 @@ DOMAINS="lxcgo-plain lxcgo-userns lxcgo-off"
 # ca-certificates. Go itself is not here (scripts/env.sh: require_go).
 PACKAGES="libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients libvirt-dev
   libvirt-login-shell python3 python3-libvirt meson ninja-build pkg-config gcc
-  libc6-dev binutils strace valgrind util-linux procps ca-certificates"
+  libc6-dev binutils strace valgrind util-linux procps ca-certificates
+  golang-github-libvirt-libvirt-go-dev"
 
 log() { echo "testbed: $*" >&2; }
 
