@@ -25,6 +25,9 @@
  *   midcall     the core process SIGKILLed while a call waits on it
  *   idlekill    the core process SIGKILLed between two calls
  *   hung        the core process stopped (SIGSTOP) during a call
+ *   idle        a call, SECONDS idle (the test bed's daemon drops a client
+ *               that asked for keepalive and does not answer within 2 s),
+ *               a call: on the same daemon connection?
  *   forkrace MODE  threads make their first calls while another forks
  *               children that call too (MODE inproc: a plain multi-
  *               threaded host; coreproc: one that holds a listening socket)
@@ -755,6 +758,58 @@ scenarioIdleKill(void)
     return 0;
 }
 
+/* ---- idle ---------------------------------------------------------------- */
+
+/* The sockets of @pid other than its channel (fd 3), as "ino,ino,...". */
+static void
+socketsBesidesChannel(pid_t pid, char *out, size_t size)
+{
+    char path[64], link[128], fdpath[384];
+    struct dirent *de;
+    ssize_t len;
+    DIR *d;
+
+    out[0] = '\0';
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    if (!(d = opendir(path)))
+        return;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || strcmp(de->d_name, "3") == 0)
+            continue;
+        snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
+        if ((len = readlink(fdpath, link, sizeof(link) - 1)) < 0)
+            continue;
+        link[len] = '\0';
+        if (strncmp(link, "socket:", 7) == 0 && strlen(out) + strlen(link) + 2 < size) {
+            if (out[0])
+                strcat(out, ",");
+            strcat(out, link + 7);
+        }
+    }
+    closedir(d);
+}
+
+static int
+scenarioIdle(const char *seconds)
+{
+    char before[512], after[512];
+    int first, second;
+    pid_t core;
+
+    openDomain();
+    first = callOnce();
+    core = theCoreProc();
+    socketsBesidesChannel(core, before, sizeof(before));
+    sleep((unsigned)atoi(seconds));
+    second = callOnce();
+    socketsBesidesChannel(core, after, sizeof(after));
+    printf("idle first=%d second=%d core_found=%d same_core=%d daemon_sockets=%s "
+           "same_connection=%d\n", first, second, core > 0, theCoreProc() == core,
+           before[0] ? before : "none", before[0] && strcmp(before, after) == 0);
+    closeDomain();
+    return 0;
+}
+
 /* ---- forkrace ------------------------------------------------------------ */
 
 #define RACE_ROUNDS 10
@@ -856,6 +911,8 @@ main(int argc, char **argv)
         return scenarioFault("hung", 0);
     if (strcmp(s, "idlekill") == 0)
         return scenarioIdleKill();
+    if (strcmp(s, "idle") == 0)
+        return scenarioIdle(arg[0] ? arg : "5");
     if (strcmp(s, "forkrace") == 0)
         return scenarioForkRace(arg);
     fprintf(stderr, "usage: %s SCENARIO [ARG]\n", argv[0]);

@@ -133,6 +133,20 @@ func TestCoreProcFaults(t *testing.T) {
 	})
 }
 
+// An idle core process keeps its daemon connection: the test bed's daemon
+// (tests/testbed/up.sh) pings every second and drops a client that asked
+// for keepalive and leaves 2 pings unanswered, so 5 idle seconds stand for
+// an idle hour with the default settings.
+func TestCoreProcIdleKeepsConnection(t *testing.T) {
+	testbed(t)
+	if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(daemonPid(t)) + "/cmdline"); !strings.Contains(string(cmdline), "lxcgo-testbed/libvirtd.conf") {
+		testbedEnv(t, "LXCGO_DAEMON_RESTART=1") // an older test bed daemon
+	}
+	f := coreproc(t, "idle", "5")
+	expect(t, "idle", f, map[string]string{"first": "6", "second": "6", "core_found": "1",
+		"same_core": "1", "same_connection": "1"})
+}
+
 // A child forked while other threads make their first calls never hangs
 // (libvirt's own library can hang such children).
 func TestCoreProcForkRacingFirstCalls(t *testing.T) {

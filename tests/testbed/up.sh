@@ -62,6 +62,11 @@ start_daemon() {
     # In a private mount namespace without the cgroup2 mount at
     # /sys/fs/cgroup/unified: with it, containers fail to start ("Unable to
     # create directory /sys/fs/cgroup/unified") on these hybrid hosts.
+    # Keepalive every second, a client dropped after 2 unanswered: an hour
+    # of idling, for a client that asked for keepalive and then does not
+    # answer, takes seconds here (tests/live/coreproc_test.go). Otherwise
+    # the defaults, as with no configuration file.
+    printf 'keepalive_interval = 1\nkeepalive_count = 2\n' >"$STATE/libvirtd.conf"
     log "starting a private libvirtd"
     # The daemon outlives this script: it must hold no fd of whoever ran
     # it (a lock of theirs, a CI log pipe), only its own stdio.
@@ -72,7 +77,8 @@ start_daemon() {
         exec setsid env ${LXCGO_DAEMON_LIBRARY_PATH:+LD_LIBRARY_PATH=$LXCGO_DAEMON_LIBRARY_PATH} \
             unshare -m --propagation private /bin/sh -c '
             if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-            exec /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid
+            exec /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid \
+                --config /run/lxcgo-testbed/libvirtd.conf
         '
     ) </dev/null >>/var/log/libvirt/lxcgo-libvirtd.log 2>&1 &
     for _ in $(seq 100); do
