@@ -196,8 +196,12 @@ for c in /usr/local/share/ca-certificates/*.crt; do
     [ -f "$c" ] && cp "$c" "$R/usr/local/share/ca-certificates/"
 done
 git init -q "$R/root/proj"
-logged "git fetch of $ROOT's HEAD" git -C "$R/root/proj" fetch -q "$ROOT" HEAD || die "git fetch"
-git -C "$R/root/proj" checkout -q --detach FETCH_HEAD
+# The commit taken at the start, even if HEAD moved on meanwhile: fetched
+# with every branch, since a bare commit id cannot be asked for.
+logged "git fetch of $ROOT" git -C "$R/root/proj" fetch -q "$ROOT" HEAD \
+    '+refs/heads/*:refs/remotes/src/*' || die "git fetch"
+logged "checkout of $commit" git -C "$R/root/proj" checkout -q --detach "$commit" ||
+    die "the commit $commit is on no branch of $ROOT"
 [ "$(git -C "$R/root/proj" rev-parse HEAD)" = "$commit" ] || die "the root's checkout is not $commit"
 
 # The host's cgroup hierarchies under /sys/fs/cgroup, as "mountpoint fstype
