@@ -170,20 +170,21 @@ goneAfter(pid_t pid, long long since, int maxMs)
     return tcNowMs() - since;
 }
 
-/* Milliseconds until @pid holds no channel (fd 3) any more, or -1. */
+/* Milliseconds until every thread of @pid has exited (its pidfd turns
+ * readable), and with the last one its fds are closed; -1 if not within
+ * @maxMs. Its leader shows as a zombie, and its fd directory as empty,
+ * before that. */
 static long long
-channelClosedAfter(pid_t pid, long long since, int maxMs)
+allThreadsGoneAfter(pid_t pid, long long since, int maxMs)
 {
-    struct timespec pause = { 0, 5 * 1000 * 1000 };
-    char path[64];
+    struct pollfd pfd = { .fd = (int)syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
+    int r;
 
-    snprintf(path, sizeof(path), "/proc/%d/fd/3", (int)pid);
-    while (access(path, F_OK) == 0) {
-        if (tcNowMs() - since > maxMs)
-            return -1;
-        nanosleep(&pause, NULL);
-    }
-    return tcNowMs() - since;
+    if (pfd.fd < 0)
+        return errno == ESRCH ? tcNowMs() - since : -1;
+    r = poll(&pfd, 1, maxMs);
+    close(pfd.fd);
+    return r == 1 ? tcNowMs() - since : -1;
 }
 
 /* The children of this process, as the kernel lists them ("" if none):
@@ -746,9 +747,7 @@ scenarioIdleKill(void)
     first = callOnce();
     core = theCoreProc();
     kill(core, SIGKILL);
-    /* Its channel closes when its last thread is gone, which can be
-     * after its leader shows as a zombie. */
-    channelClosedAfter(core, tcNowMs(), GONE_WAIT_MS);
+    allThreadsGoneAfter(core, tcNowMs(), GONE_WAIT_MS);
     second = callOnce();
     relErrorFields(err, sizeof(err));
     next = theCoreProc();
