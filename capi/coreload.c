@@ -11,7 +11,8 @@
 #include "coreload.h"
 
 lxcCoreOpenFunc
-lxcCoreDlopen(const char *path, char *errbuf, size_t errlen)
+lxcCoreDlopen(const char *path, lxcCoreVersionFunc *versionOut, char *errbuf,
+              size_t errlen)
 {
     void *handle;
     lxcCoreVersionFunc version;
@@ -33,6 +34,8 @@ lxcCoreDlopen(const char *path, char *errbuf, size_t errlen)
     }
     if (!(coreOpen = (lxcCoreOpenFunc)dlsym(handle, LXC_CORE_OPEN_SYMBOL)))
         snprintf(errbuf, errlen, "%s lacks %s", path, LXC_CORE_OPEN_SYMBOL);
+    else if (versionOut)
+        *versionOut = version;
     return coreOpen;
 }
 

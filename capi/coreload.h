@@ -10,8 +10,11 @@
 #include "coreabi.h"
 
 /* dlopen()s the core at @path and returns its OpenNamespace entry after
- * checking its ABI version; NULL with a sentence in @errbuf on failure. */
-lxcCoreOpenFunc lxcCoreDlopen(const char *path, char *errbuf, size_t errlen);
+ * checking its ABI version (a call into Go: it binds the calling thread to
+ * the Go runtime); NULL with a sentence in @errbuf on failure. @version,
+ * when not NULL, gets the core's version function. */
+lxcCoreOpenFunc lxcCoreDlopen(const char *path, lxcCoreVersionFunc *version,
+                              char *errbuf, size_t errlen);
 
 /* Fills @err as a VIR_ERR_INTERNAL_ERROR to format (coreabi.h) with the
  * detail: libvirt-lxc.so.0 raises it with libvirt's template, "internal

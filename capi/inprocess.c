@@ -36,7 +36,7 @@ coreLoad(void)
                      path);
         return;
     }
-    coreOpen = lxcCoreDlopen(path, coreError, sizeof(coreError));
+    coreOpen = lxcCoreDlopen(path, NULL, coreError, sizeof(coreError));
 }
 
 int

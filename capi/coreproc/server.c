@@ -38,7 +38,9 @@
 
 static const int channel = LXC_PROC_CHANNEL_FD;
 static pid_t callerPid;
+static pthread_once_t loadOnce = PTHREAD_ONCE_INIT;
 static lxcCoreOpenFunc coreOpen;
+static lxcCoreVersionFunc coreVersion;
 static lxcCoreError loadError;        /* why coreOpen is NULL */
 static int idleWorkers, allWorkers;   /* atomics */
 
@@ -195,6 +197,7 @@ serve(const char *buf, size_t len)
 }
 
 static void *worker(void *arg);
+static void loadCore(void);
 
 static int
 startWorker(void)
@@ -231,6 +234,12 @@ worker(void *arg)
     ssize_t r;
 
     (void)arg;
+    /* The first worker loads the core. Every call into Go binds the
+     * calling thread to the runtime the first time: each later worker does
+     * that now, while idle, not on the path of the call it will serve. */
+    pthread_once(&loadOnce, loadCore);
+    if (coreVersion)
+        coreVersion();
     for (;;) {
         __atomic_add_fetch(&idleWorkers, 1, __ATOMIC_ACQ_REL);
         memset(&msg, 0, sizeof(msg));
@@ -285,7 +294,7 @@ loadCore(void)
                            "expected %s", path);
         return;
     }
-    if (!(coreOpen = lxcCoreDlopen(path, detail, sizeof(detail))))
+    if (!(coreOpen = lxcCoreDlopen(path, &coreVersion, detail, sizeof(detail))))
         lxcCoreSetInternal(&loadError, "%s", detail);
 }
 
@@ -324,10 +333,9 @@ main(int argc, char **argv)
         return 1;
     callerPid = cred.pid;
 
-    loadCore();
-    /* Workers have threads of their own: the first call into Go binds the
-     * calling thread, which for the main thread costs glibc a read of
-     * /proc/self/maps (about 0.6 ms, on the first call's path). */
+    /* The core is loaded, and called, by the workers only: binding the main
+     * thread to the Go runtime would cost glibc a read of /proc/self/maps
+     * (about 0.6 ms, on the first call's path). */
     if (startWorker() != 0)
         return 1;
     if (watch)
