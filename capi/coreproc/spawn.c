@@ -80,6 +80,23 @@ rawClone(unsigned long exitSignal)
     return (pid_t)syscall(SYS_clone, exitSignal, NULL, NULL, NULL, 0UL);
 }
 
+/* The kernel's struct sigaction. glibc's sigaction() is not a plain
+ * system call: for SIGABRT it takes glibc's abort lock, which another
+ * thread of the caller may hold when we clone (seen: the intermediate hung
+ * for good in __abort_lock_wrlock on glibc 2.41). */
+struct kernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long mask;
+};
+
+static void
+rawSigaction(int sig, const struct kernelSigaction *act)
+{
+    syscall(SYS_rt_sigaction, sig, act, NULL, sizeof(act->mask));
+}
+
 static void
 sendStart(int fd, const lxcProcStarted *msg)
 {
@@ -125,8 +142,8 @@ arrangeFds(spawnSetup *ss)
 static void __attribute__((noreturn))
 intermediate(spawnSetup *ss)
 {
-    struct sigaction dfl;
-    sigset_t none;
+    struct kernelSigaction dfl;
+    unsigned long none = 0;
     pid_t pid;
     int sig;
 
@@ -135,15 +152,14 @@ intermediate(spawnSetup *ss)
     /* The caller blocked every signal around clone(): drop its handlers
      * before anything is unblocked, so none of them runs here. */
     memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
+    dfl.handler = SIG_DFL;
     for (sig = 1; sig < NSIG; sig++)
-        sigaction(sig, &dfl, NULL);
+        rawSigaction(sig, &dfl);
     if (setsid() < 0 || chdir("/") < 0)
         goto fail;
 
     if ((pid = rawClone(SIGCHLD)) == 0) {
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
         execve(ss->path, ss->argv, ss->envp);
         ss->failed.errnum = errno;
         sendStart(LXC_PROC_CHANNEL_FD, &ss->failed);
