@@ -10,7 +10,7 @@
 #ifndef LXC_COREABI_H
 #define LXC_COREABI_H
 
-#define LXC_CORE_ABI_VERSION 2
+#define LXC_CORE_ABI_VERSION 3
 #define LXC_CORE_OPEN_SYMBOL "lxcCoreOpenNamespace"
 #define LXC_CORE_VERSION_SYMBOL "lxcCoreABIVersion"
 
@@ -47,6 +47,19 @@ typedef struct {
     int int2;
 } lxcCoreError;
 
+/* The libvirt driver behind the caller's connection. Only the remote driver
+ * talks to a daemon; the LXC driver runs inside the daemon, so a call on it
+ * is the daemon's own, made while serving a client; no other driver has
+ * OpenNamespace (the C side reports that itself: OTHER never crosses).
+ * UNKNOWN: libvirt's connection object has a layout the C side does not
+ * know; the core then treats the connection as remote. */
+typedef enum {
+    LXC_CORE_DRIVER_UNKNOWN,
+    LXC_CORE_DRIVER_REMOTE,
+    LXC_CORE_DRIVER_LXC,
+    LXC_CORE_DRIVER_OTHER,
+} lxcCoreDriver;
+
 /* One OpenNamespace request, taken from the public getters of the caller's
  * virDomainPtr and its connection. (The read-only check is done before, by
  * the C side, as libvirt's client does it.) */
@@ -58,6 +71,7 @@ typedef struct {
     unsigned char uuid[16];   /* virDomainGetUUID() */
     int id;                   /* virDomainGetID(), -1 when inactive */
     unsigned int flags;       /* passed to the daemon unchanged */
+    int driver;               /* lxcCoreDriver of the connection */
 } lxcCoreRequest;
 
 /* Returns the number of fds (>= 0) and sets *fds to a malloc()ed array of

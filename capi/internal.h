@@ -112,6 +112,10 @@ virConnectPtr lxcDomainConn(virDomainPtr dom);
  * unrecognised libvirt.so, does make libvirt dispatch one error. */
 int lxcConnIsReadOnly(virDomainPtr dom);
 
+/* The driver behind @dom's connection (coreabi.h), whose virConnectGetURI()
+ * is @uri. No RPC, no error left set. */
+lxcCoreDriver lxcConnGetDriver(virDomainPtr dom, const char *uri);
+
 /* Small files of procfs, sysfs and cgroupfs, with plain syscalls only (safe
  * in a child after fork()). The reader fills @buf with up to @size - 1
  * bytes, NUL-terminated, and returns the length; the writer writes all of

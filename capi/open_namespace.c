@@ -48,11 +48,21 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
         lxcReportReadOnly(func);
         goto error;
     }
-    *fdlist = NULL;
-
-    memset(&req, 0, sizeof(req));
     if (!(uri = virConnectGetURI(conn)))
         goto error; /* libvirt reported why */
+
+    /* Then the connection's driver decides, as in libvirt: only its remote
+     * driver (which clears *fdlist first) and the LXC driver implement the
+     * call; any other driver of this process leaves *fdlist alone and is
+     * "not supported" (virReportUnsupportedError in src/libvirt-lxc.c). */
+    memset(&req, 0, sizeof(req));
+    req.driver = lxcConnGetDriver(domain, uri);
+    if (req.driver == LXC_CORE_DRIVER_OTHER) {
+        lxcReportError(VIR_FROM_NONE, VIR_ERR_NO_SUPPORT, "%s", func);
+        goto error;
+    }
+    *fdlist = NULL;
+
     req.uri = uri;
     req.name = virDomainGetName(domain);
     if (virDomainGetUUID(domain, req.uuid) < 0)

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -474,20 +475,56 @@ lxcDomainConn(virDomainPtr dom)
 
 /*
  * Layout of libvirt's private structs since virObject became a GObject
- * (LP64): a 24-byte object header, then in virDomain the connection pointer,
- * and in virConnect (a lockable object) a pthread mutex followed by the open
- * flags, whose bit 0 is VIR_CONNECT_RO. Only trusted when the domain's
- * connection pointer is found where this layout puts it.
+ * (LP64; src/datatypes.h): a 24-byte object header, then in virDomain the
+ * connection pointer, and in virConnect (a lockable object) a pthread mutex
+ * followed by the open flags (bit 0 is VIR_CONNECT_RO), the connection's
+ * parsed URI (a virURI, whose first field is the scheme) and its hypervisor
+ * driver (a virHypervisorDriver, whose first field is the driver's name).
+ * Only trusted when the domain's connection pointer is found where this
+ * layout puts it and the flags are ones libvirt defines.
  */
 #define LXC_OBJ_HEADER (3 * sizeof(void *))
 #define LXC_CONN_RO 0x1u
 #define LXC_CONN_KNOWN_FLAGS 0x3u  /* RO, NO_ALIASES */
+/* The name of libvirt's remote driver (src/remote/remote_driver.c) and of
+ * its LXC driver (LXC_DRIVER_NAME, src/lxc/lxc_conf.h); a driver's name is
+ * a short word. */
+#define LXC_REMOTE_DRIVER_NAME "remote"
+#define LXC_LXC_DRIVER_NAME "LXC"
+#define LXC_DRIVER_NAME_MAX 32
+
+typedef struct {
+    char header[LXC_OBJ_HEADER];
+    virConnectPtr conn;
+} lxcDomainHead;
+
+typedef struct {
+    char header[LXC_OBJ_HEADER];
+    pthread_mutex_t lock;
+    unsigned int flags;
+    const char *const *uri;      /* virURI *: &uri->scheme */
+    const char *const *driver;   /* virHypervisorDriver *: &driver->name */
+} lxcConnHead;
+
+/* @dom's connection seen through the layout above, or NULL when the layout
+ * is not recognised. */
+static const lxcConnHead *
+lxcConnLayout(virDomainPtr dom, virConnectPtr conn)
+{
+    const lxcConnHead *head = (const lxcConnHead *)(void *)conn;
+
+    if (sizeof(void *) != 8 || ((const lxcDomainHead *)(void *)dom)->conn != conn)
+        return NULL;
+    if ((head->flags & ~LXC_CONN_KNOWN_FLAGS) != 0)
+        return NULL;
+    return head;
+}
 
 int
 lxcConnIsReadOnly(virDomainPtr dom)
 {
     virConnectPtr conn;
-    unsigned int flags;
+    const lxcConnHead *head;
     int code;
 
     if (!dom || !(conn = virDomainGetConnect(dom))) {
@@ -498,13 +535,8 @@ lxcConnIsReadOnly(virDomainPtr dom)
     /* Reading the flag directly has no side effect. The public probe below
      * makes libvirt dispatch an error, which calls the application's error
      * handler or prints a stray line on stderr. */
-    if (sizeof(void *) == 8 &&
-        *(virConnectPtr *)((char *)dom + LXC_OBJ_HEADER) == conn) {
-        memcpy(&flags, (char *)conn + LXC_OBJ_HEADER + sizeof(pthread_mutex_t),
-               sizeof(flags));
-        if ((flags & ~LXC_CONN_KNOWN_FLAGS) == 0)
-            return (flags & LXC_CONN_RO) ? 1 : 0;
-    }
+    if ((head = lxcConnLayout(dom, conn)))
+        return (head->flags & LXC_CONN_RO) ? 1 : 0;
 
     /* Unknown layout. A title with a newline is refused by the client
      * library itself, before any RPC: read-only connections are refused
@@ -518,6 +550,52 @@ lxcConnIsReadOnly(virDomainPtr dom)
     if (code == VIR_ERR_INVALID_ARG)
         return 0;
     return -1;
+}
+
+/* A driver's name as libvirt keeps it: NUL-terminated, printable, short. */
+static bool
+lxcPlausibleName(const char *name)
+{
+    size_t i;
+
+    if (!name)
+        return false;
+    for (i = 0; i < LXC_DRIVER_NAME_MAX && name[i]; i++) {
+        if (name[i] < '!' || name[i] > '~')
+            return false;
+    }
+    return i > 0 && i < LXC_DRIVER_NAME_MAX;
+}
+
+lxcCoreDriver
+lxcConnGetDriver(virDomainPtr dom, const char *uri)
+{
+    virConnectPtr conn = virDomainGetConnect(dom);
+    const lxcConnHead *head;
+    const char *scheme, *name, *type;
+    size_t len;
+
+    if (!conn || !uri || !(head = lxcConnLayout(dom, conn)) || !head->uri || !head->driver)
+        return LXC_CORE_DRIVER_UNKNOWN;
+    /* The URI libvirt formatted from this very virURI starts with its
+     * scheme: a check that the pointers are where the layout says. */
+    scheme = *head->uri;
+    if (!scheme || !lxcPlausibleName(scheme) || strncmp(uri, scheme, len = strlen(scheme)) != 0 ||
+        uri[len] != ':')
+        return LXC_CORE_DRIVER_UNKNOWN;
+    name = *head->driver;
+    if (!lxcPlausibleName(name))
+        return LXC_CORE_DRIVER_UNKNOWN;
+    if (strcmp(name, LXC_REMOTE_DRIVER_NAME) == 0)
+        return LXC_CORE_DRIVER_REMOTE;
+    /* A driver in this process answers virConnectGetType without any RPC,
+     * with its name in some case ("Test" is "TEST"): a second check. */
+    type = virConnectGetType(conn);
+    if (!type || strcasecmp(type, name) != 0) {
+        lxcResetError();
+        return LXC_CORE_DRIVER_UNKNOWN;
+    }
+    return strcmp(name, LXC_LXC_DRIVER_NAME) == 0 ? LXC_CORE_DRIVER_LXC : LXC_CORE_DRIVER_OTHER;
 }
 
 ssize_t

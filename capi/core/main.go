@@ -47,6 +47,18 @@ import (
 //export lxcCoreABIVersion
 func lxcCoreABIVersion() C.int { return C.LXC_CORE_ABI_VERSION }
 
+// connDriver maps the C side's lxcCoreDriver; OTHER never comes (the C
+// side answers for it) and is taken as unknown if it does.
+func connDriver(d C.int) core.ConnDriver {
+	switch d {
+	case C.LXC_CORE_DRIVER_REMOTE:
+		return core.DriverRemote
+	case C.LXC_CORE_DRIVER_LXC:
+		return core.DriverLXC
+	}
+	return core.DriverUnknown
+}
+
 //export lxcCoreOpenNamespace
 func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreError) C.int {
 	if fds != nil {
@@ -60,6 +72,7 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 		Caller: int(req.caller),
 		ID:     int32(req.id),
 		Flags:  uint32(req.flags),
+		Driver: connDriver(req.driver),
 	}
 	if req.uri != nil {
 		r.URI = C.GoString(req.uri)

@@ -379,6 +379,7 @@ sendRequest(coreProc *p, uint64_t id, const lxcCoreRequest *req,
     rq.namelen = namelen;
     rq.domid = req->id;
     rq.flags = req->flags;
+    rq.driver = req->driver;
     memcpy(rq.uuid, req->uuid, sizeof(rq.uuid));
     memcpy(buf, &rq, sizeof(rq));
     memcpy(buf + sizeof(rq), req->uri, urilen);

@@ -37,7 +37,7 @@
 #define LXC_PROC_CHANNEL_FD 3            /* the core process's end */
 #define LXC_PROC_CALLER_FD 4             /* a pidfd of the caller, if any */
 #define LXC_PROC_NO_FD_ARG "-"           /* argv for "no caller pidfd" */
-#define LXC_PROC_MAGIC 0x4c585032u       /* "LXP2": catches a stray peer */
+#define LXC_PROC_MAGIC 0x4c585033u       /* "LXP3": catches a stray peer, or one of another layout */
 #define LXC_PROC_MAX_STRING 16384        /* per string, both directions */
 #define LXC_PROC_MAX_FDS 64              /* the daemon sends at most 6 */
 #define LXC_PROC_NULL_STRING UINT32_MAX  /* length that encodes NULL */
@@ -66,6 +66,7 @@ typedef struct {
     uint32_t namelen;
     int32_t domid;
     uint32_t flags;
+    int32_t driver;          /* lxcCoreDriver */
     unsigned char uuid[16];
 } lxcProcOpen;
 

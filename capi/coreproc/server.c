@@ -171,6 +171,7 @@ serve(const char *buf, size_t len)
     req.caller = callerPid;
     req.id = rq.domid;
     req.flags = rq.flags;
+    req.driver = rq.driver;
     memcpy(req.uuid, rq.uuid, sizeof(req.uuid));
     n = coreOpen(&req, &fds, &err);
     if (n > LXC_PROC_MAX_FDS) {
