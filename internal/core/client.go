@@ -20,7 +20,25 @@ type Request struct {
 	// the core process of a caller serves it from another process, and
 	// must still recognise that caller as the daemon it would dial.
 	Caller int
+	// Driver is the driver behind the caller's connection, as the C side
+	// found it.
+	Driver ConnDriver
 }
+
+// ConnDriver is the libvirt driver that a caller's connection uses. Only
+// the remote driver speaks to a daemon; the LXC driver itself runs inside
+// the daemon, whose own calls it serves. (The C side answers for every
+// other driver: none of them implements OpenNamespace.)
+type ConnDriver int
+
+const (
+	// DriverUnknown: the C side could not read the driver (an unknown
+	// layout of libvirt's connection object); treated as remote.
+	DriverUnknown ConnDriver = iota
+	DriverRemote
+	// DriverLXC: the caller is the daemon that runs the LXC driver.
+	DriverLXC
+)
 
 // callerPid is the pid whose daemon-ness decides how req is served.
 func (req *Request) callerPid() int {
@@ -42,17 +60,12 @@ const DefaultTimeout = 30 * time.Second
 type Client struct {
 	Timeout time.Duration // per call; DefaultTimeout when 0
 	Env     *Env          // HostEnv() when nil
-	// InDaemon reports whether this process is the daemon itself (a cheap
-	// test done before connecting); nil means inDaemonProcess.
-	InDaemon func() bool
 	// InHost serves a request from this process's view of the host when it
 	// is the daemon; nil means OpenInHost.
 	InHost func(*Request) ([]int, error)
 
-	mu        sync.Mutex
-	slots     map[connKey]*slot
-	daemonPid int // process for which daemonVal holds inDaemonProcess's answer
-	daemonVal bool
+	mu    sync.Mutex
+	slots map[connKey]*slot
 }
 
 type connKey struct {
@@ -78,7 +91,12 @@ func OpenNamespace(req *Request) ([]int, error) { return defaultClient.OpenNames
 func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 	// libvirt checks this in the client before anything goes on the wire.
 	if req.ReadOnly {
-		return nil, newError(ErrOperationDeny, FromNone, "read only access prevents virDomainLxcOpenNamespace")
+		return nil, newError(ErrOperationDeny, FromNone, "read only access prevents "+openNamespaceFunc)
+	}
+	if req.Driver == DriverLXC {
+		// The caller is the daemon, serving a client's call through its
+		// own LXC driver: there is nobody to ask.
+		return c.inHost(req)
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -96,13 +114,10 @@ func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 		// resolve now: errors of Resolve come back on every such call.
 		cn, fresh, err := c.get(req, key, pid, deadline)
 		if errors.Is(err, errSelf) {
-			return c.inHost(req)
+			return c.selfServed(req)
 		}
 		if err != nil {
 			return nil, err
-		}
-		if cn == nil {
-			return c.inHost(req)
 		}
 		fds, err := cn.openNamespace(req, deadline)
 		if err == nil {
@@ -124,8 +139,7 @@ func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 }
 
 // get returns the shared connection for key, opening one if there is none
-// usable. fresh says it was opened by this call. (nil, false, nil) means
-// this process is the daemon.
+// usable. fresh says it was opened by this call.
 func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*conn, bool, error) {
 	c.mu.Lock()
 	if c.slots == nil {
@@ -157,7 +171,7 @@ func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*c
 		c.drop(key, cn)
 	}
 	cn, err := c.open(req, deadline)
-	if err != nil || cn == nil {
+	if err != nil {
 		return nil, false, err
 	}
 	c.mu.Lock()
@@ -177,9 +191,8 @@ func (c *Client) drop(key connKey, cn *conn) {
 }
 
 // open selects the socket for req.URI and opens and handshakes a new
-// connection to it. It returns (nil, nil) when this process is the daemon
-// (the request is then served in-host), errSelf when the socket's peer turns
-// out to be this process.
+// connection to it. It returns errSelf, and never dials, when the caller
+// serves that socket itself.
 func (c *Client) open(req *Request, deadline time.Time) (*conn, error) {
 	env := c.Env
 	if env == nil {
@@ -196,8 +209,12 @@ func (c *Client) open(req *Request, deadline time.Time) (*conn, error) {
 		return nil, newError(ErrInternal, FromRPC, "Receiving file descriptors is not supported on this socket")
 	}
 	caller := req.callerPid()
-	if c.inDaemon(caller) {
-		return nil, nil
+	self, err := servesSocket(caller, t.Socket)
+	if err != nil {
+		return nil, err
+	}
+	if self {
+		return nil, errSelf
 	}
 	cn, err := dial(t.Socket, caller, deadline)
 	if err != nil {
@@ -210,25 +227,25 @@ func (c *Client) open(req *Request, deadline time.Time) (*conn, error) {
 	return cn, nil
 }
 
-// inDaemon runs the pre-connect "are we the daemon" test. The default test's
-// answer is kept per process (a forked child tests again); SO_PEERCRED at
-// dial time remains the authoritative test.
-func (c *Client) inDaemon(pid int) bool {
-	if c.InDaemon != nil {
-		return c.InDaemon()
+// openNamespaceFunc is the public function whose name libvirt's reports
+// of the call carry.
+const openNamespaceFunc = "virDomainLxcOpenNamespace"
+
+// unsupportedError is what libvirt's virDomainLxcOpenNamespace reports for
+// a connection whose driver lacks it: virReportUnsupportedError(), whose
+// detail is the function's name (src/libvirt-lxc.c, src/util/virerror.h).
+func unsupportedError() *Error { return newError(ErrNoSupport, FromNone, openNamespaceFunc) }
+
+// selfServed answers a call whose socket the caller serves itself: a daemon
+// whose connection goes to its own socket. Only the LXC driver can answer
+// it, so the caller must be running that; otherwise the daemon's driver for
+// the call is another one, and libvirt's answer is that of a driver without
+// OpenNamespace.
+func (c *Client) selfServed(req *Request) ([]int, error) {
+	if !inDaemonProcess(req.callerPid()) {
+		return nil, unsupportedError()
 	}
-	c.mu.Lock()
-	if c.daemonPid == pid {
-		v := c.daemonVal
-		c.mu.Unlock()
-		return v
-	}
-	c.mu.Unlock()
-	v := inDaemonProcess(pid)
-	c.mu.Lock()
-	c.daemonPid, c.daemonVal = pid, v
-	c.mu.Unlock()
-	return v
+	return c.inHost(req)
 }
 
 func (c *Client) inHost(req *Request) ([]int, error) {
