@@ -12,13 +12,32 @@
 # test bed's own daemon is restarted to match, and LXCGO_DAEMON_LIBRARY_PATH=
 # (empty) restarts it with the system library. LXCGO_DAEMON_RESTART=1
 # restarts it in any case (same library path unless one is given), for tests
-# of what clients see when the daemon goes away. The domains keep running
-# across the restart. A daemon the test bed did not start is never touched.
+# of what clients see when the daemon goes away. Two more settings of the
+# daemon, each kept as it is unless given:
+#   LXCGO_DAEMON_ACTIVATION=systemd   started by systemd-socket-activate
+#                                     (which execs the daemon in its place)
+#   LXCGO_DAEMON_ACTIVATION=listener  started by listen-activate.py, which
+#                                     stays its parent holding the sockets
+#                                     (whose SO_PEERCRED is then its own,
+#                                     as under systemd)
+#   LXCGO_DAEMON_ACTIVATION=          the daemon listens itself
+#   LXCGO_DAEMON_DRIVERS=nolxc        the LXC driver cannot be loaded
+#   LXCGO_DAEMON_DRIVERS=             every driver
+# The LXC domains keep running across restarts (without the LXC driver
+# they are not looked at). A defined-only QEMU domain, lxcgo-qemu, is there
+# for calls on a connection of another driver. A daemon the test bed did
+# not start is never touched.
 set -euo pipefail
 
 STATE=/run/lxcgo-testbed
 URI=lxc:///system
+QEMU_URI=qemu:///system
 DOMAINS="lxcgo-plain lxcgo-userns lxcgo-off"
+QEMU_DOMAIN=lxcgo-qemu
+RUN_DIR=/run/libvirt
+# What the daemon runs with: "lib=<LD_LIBRARY_PATH> act=<activation>
+# drivers=<drivers>".
+MODE_FILE=$STATE/daemon-mode
 # Everything the build, the demo and the suite use that a minimal Debian 12
 # or 13 (debootstrap --variant=minbase) lacks: gcc does not pull in the C
 # library's headers without recommends; Go module downloads need
@@ -26,7 +45,8 @@ DOMAINS="lxcgo-plain lxcgo-userns lxcgo-off"
 PACKAGES="libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients libvirt-dev
   libvirt-login-shell python3 python3-libvirt meson ninja-build pkg-config gcc
   libc6-dev binutils strace valgrind util-linux procps ca-certificates
-  golang-github-libvirt-libvirt-go-dev"
+  golang-github-libvirt-libvirt-go-dev libvirt-daemon-driver-qemu
+  qemu-system-x86 systemd"
 
 log() { echo "testbed: $*" >&2; }
 
@@ -49,8 +69,28 @@ install_packages() {
         { log "FAILED: apt-get install ${missing[*]} (its output is above)"; exit 1; }
 }
 
+# The URI the daemon must answer on in its current drivers setting.
+probe_uri() {
+    if [ "${DRIVERS:-}" = nolxc ]; then echo "$QEMU_URI"; else echo "$URI"; fi
+}
+
 daemon_answers() {
-    timeout 10 virsh -q -c "$URI" version >/dev/null 2>&1
+    timeout 10 virsh -q -c "$(probe_uri)" version >/dev/null 2>&1
+}
+
+# A driver directory without the LXC driver (LIBVIRT_DRIVER_DIR, which
+# libvirt's module loader honours: src/util/virfile.c
+# virFileFindResourceFull).
+nolxc_driver_dir() {
+    local dir=$STATE/drivers-nolxc src f
+    src=$(dirname "$(ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so | head -1)")
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for f in "$src"/*.so; do
+        case $(basename "$f") in libvirt_driver_lxc.so) continue ;; esac
+        ln -s "$f" "$dir/"
+    done
+    echo "$dir"
 }
 
 start_daemon() {
@@ -67,20 +107,45 @@ start_daemon() {
     # answer, takes seconds here (tests/live/coreproc_test.go). Otherwise
     # the defaults, as with no configuration file.
     printf 'keepalive_interval = 1\nkeepalive_count = 2\n' >"$STATE/libvirtd.conf"
-    log "starting a private libvirtd"
+    local activate=() envs=()
+    [ -n "$LIB" ] && envs+=("LD_LIBRARY_PATH=$LIB")
+    [ "$DRIVERS" = nolxc ] && envs+=("LIBVIRT_DRIVER_DIR=$(nolxc_driver_dir)")
+    # The socket names libvirtd looks for (src/remote/remote_daemon.c).
+    local socks=("libvirtd.socket=$RUN_DIR/libvirt-sock" "libvirtd-ro.socket=$RUN_DIR/libvirt-sock-ro"
+        "libvirtd-admin.socket=$RUN_DIR/libvirt-admin-sock")
+    case $ACT in
+    systemd)
+        local s names=""
+        for s in "${socks[@]}"; do
+            activate+=(-l "${s#*=}")
+            names=${names:+$names:}${s%%=*}
+        done
+        # It passes the daemon only the environment it is told to.
+        for s in "${envs[@]}" PATH; do activate+=(-E "${s%%=*}"); done
+        activate=(systemd-socket-activate "${activate[@]}" --fdname="$names")
+        ;;
+    listener) activate=(python3 "$(cd "$(dirname "$0")" && pwd)/listen-activate.py" "${socks[@]}" --) ;;
+    "") ;;
+    *) log "unknown LXCGO_DAEMON_ACTIVATION '$ACT'"; exit 1 ;;
+    esac
+    case $DRIVERS in nolxc | "") ;; *) log "unknown LXCGO_DAEMON_DRIVERS '$DRIVERS'"; exit 1 ;; esac
+    # An activator binds the sockets itself; a previous daemon's files stay.
+    [ -n "$ACT" ] && rm -f "${socks[@]#*=}"
+    log "starting a private libvirtd (lib='$LIB' activation='$ACT' drivers='$DRIVERS')"
     # The daemon outlives this script: it must hold no fd of whoever ran
     # it (a lock of theirs, a CI log pipe), only its own stdio.
     (
         for fd in $(ls /proc/$BASHPID/fd); do
             [ "$fd" -gt 2 ] && eval "exec $fd>&-"
         done
-        exec setsid env ${LXCGO_DAEMON_LIBRARY_PATH:+LD_LIBRARY_PATH=$LXCGO_DAEMON_LIBRARY_PATH} \
+        exec setsid env "${envs[@]}" \
             unshare -m --propagation private /bin/sh -c '
             if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-            exec /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid \
+            exec "$@" /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid \
                 --config /run/lxcgo-testbed/libvirtd.conf
-        '
+        ' sh "${activate[@]}"
     ) </dev/null >>/var/log/libvirt/lxcgo-libvirtd.log 2>&1 &
+    echo "lib=$LIB act=$ACT drivers=$DRIVERS" >"$MODE_FILE"
     for _ in $(seq 100); do
         daemon_answers && { echo "$!" >"$STATE/daemon"; return; }
         sleep 0.2
@@ -134,27 +199,69 @@ our_daemon_pid() {
     [ -f "$STATE/daemon" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-# Restart our daemon when it runs with another library path than asked for,
-# or when a restart is asked for.
-match_daemon_library() {
-    local pid want have restart=${LXCGO_DAEMON_RESTART:-}
-    [ "${LXCGO_DAEMON_LIBRARY_PATH+set}" = set ] || [ "$restart" = 1 ] || return 0
+# The settings asked for: each one given, else the running daemon's.
+want_mode() {
+    local pid have_lib="" have_act="" have_drv="" mode
+    if pid=$(our_daemon_pid) && [ -f "$MODE_FILE" ]; then
+        read -r mode <"$MODE_FILE"
+        have_lib=$(sed -n 's/^lib=\(.*\) act=.*/\1/p' <<<"$mode")
+        have_act=$(sed -n 's/.* act=\(.*\) drivers=.*/\1/p' <<<"$mode")
+        have_drv=$(sed -n 's/.* drivers=\(.*\)$/\1/p' <<<"$mode")
+    elif pid=$(our_daemon_pid); then
+        have_lib=$(tr '\0' '\n' </proc/"$pid"/environ | sed -n 's/^LD_LIBRARY_PATH=//p')
+    fi
+    LIB=${LXCGO_DAEMON_LIBRARY_PATH-$have_lib}
+    ACT=${LXCGO_DAEMON_ACTIVATION-$have_act}
+    DRIVERS=${LXCGO_DAEMON_DRIVERS-$have_drv}
+}
+
+# Restart our daemon when it runs with other settings than asked for, or
+# when a restart is asked for.
+match_daemon() {
+    local pid restart=${LXCGO_DAEMON_RESTART:-}
     if ! pid=$(our_daemon_pid); then
+        [ -n "${LXCGO_DAEMON_LIBRARY_PATH+set}${LXCGO_DAEMON_ACTIVATION+set}${LXCGO_DAEMON_DRIVERS+set}" ] ||
+            [ "$restart" = 1 ] || return 0
         daemon_answers || return 0
-        log "LXCGO_DAEMON_LIBRARY_PATH or LXCGO_DAEMON_RESTART is set but the running libvirtd was not started by the test bed"
+        log "LXCGO_DAEMON_* is set but the running libvirtd was not started by the test bed"
         exit 1
     fi
-    have=$(tr '\0' '\n' </proc/"$pid"/environ | sed -n 's/^LD_LIBRARY_PATH=//p')
-    want=${LXCGO_DAEMON_LIBRARY_PATH-$have}
-    [ "$have" = "$want" ] && [ "$restart" != 1 ] && return 0
-    log "restarting libvirtd (pid $pid) with LD_LIBRARY_PATH='$want'"
+    [ "$restart" != 1 ] && [ "$(cat "$MODE_FILE" 2>/dev/null)" = "lib=$LIB act=$ACT drivers=$DRIVERS" ] &&
+        return 0
+    log "restarting libvirtd (pid $pid)"
     kill "$pid"
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    LXCGO_DAEMON_LIBRARY_PATH=$want start_daemon
+    # An activator that outlived its daemon would keep the sockets.
+    for _ in $(seq 50); do pgrep -f listen-activate.py >/dev/null || break; sleep 0.1; done
+    start_daemon
+}
+
+# The defined-only QEMU domain: no KVM needed, the emulator is only probed.
+ensure_qemu_domain() {
+    virsh -q -c "$QEMU_URI" dominfo "$QEMU_DOMAIN" >/dev/null 2>&1 && return
+    local f
+    f=$(mktemp)
+    cat >"$f" <<XML
+<domain type='qemu'>
+  <name>$QEMU_DOMAIN</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices><emulator>$(command -v qemu-system-x86_64)</emulator></devices>
+</domain>
+XML
+    virsh -q -c "$QEMU_URI" define "$f" >/dev/null || { rm -f "$f"; log "FAILED: defining $QEMU_DOMAIN"; exit 1; }
+    rm -f "$f"
+    echo "$QEMU_DOMAIN" >>"$STATE/defined-qemu"
 }
 
 install_packages
-match_daemon_library
+want_mode
+match_daemon
 daemon_answers || start_daemon
+ensure_qemu_domain
+if [ "$DRIVERS" = nolxc ]; then
+    log "ready without the LXC driver: $QEMU_DOMAIN"
+    exit 0
+fi
 for d in $DOMAINS; do ensure_domain "$d"; done
 log "ready: $(virsh -q -c "$URI" list --all | awk '/lxcgo-/ {printf "%s(%s) ", $2, $1}')"
