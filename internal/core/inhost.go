@@ -45,9 +45,6 @@ func lxcDriverHere(caller int) error {
 	fail := func(why string) error {
 		return newError(ErrInternal, FromLXC, "cannot confirm that process "+strconv.Itoa(caller)+" runs libvirt's LXC driver: "+why)
 	}
-	if err := sameView(caller); err != nil {
-		return fail(err.Error())
-	}
 	path := lxcStateDir + "/" + driverPidFile
 	// Closing any fd of a file drops every POSIX lock the closing process
 	// holds on it: inside the daemon itself, opening driver.pid would
@@ -61,6 +58,9 @@ func lxcDriverHere(caller int) error {
 		if got := strings.TrimSpace(string(data)); got != strconv.Itoa(caller) {
 			return fail(path + " holds pid " + strconv.Quote(got))
 		}
+	}
+	if err := sameView(caller); err != nil {
+		return fail(err.Error())
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
@@ -116,18 +116,29 @@ func equalStrings(a, b []string) bool {
 }
 
 // OpenInHost serves req from this process's view of the host, as the
-// daemon's LXC driver does: flags, lookup by UUID, running, init pid known,
-// then open each namespace of the container's init, skipping failures.
+// daemon's LXC driver does (serveInHost), once the caller is confirmed to
+// be the daemon running the LXC driver with no access control to apply.
 func OpenInHost(req *Request) ([]int, error) {
+	// The daemon rejects flags before anything else, so that error needs
+	// no confirmation.
+	if req.Flags == 0 {
+		caller := req.callerPid()
+		if err := lxcDriverHere(caller); err != nil {
+			return nil, err
+		}
+		if err := checkAccessControl(caller); err != nil {
+			return nil, err
+		}
+	}
+	return serveInHost(req)
+}
+
+// serveInHost does what the LXC driver does: flags, lookup by UUID,
+// running, init pid known, then open each namespace of the container's
+// init, skipping failures.
+func serveInHost(req *Request) ([]int, error) {
 	if req.Flags != 0 {
 		return nil, flagsError(FromLXC, "lxcDomainLxcOpenNamespace", req.Flags)
-	}
-	caller := req.callerPid()
-	if err := lxcDriverHere(caller); err != nil {
-		return nil, err
-	}
-	if err := checkAccessControl(caller); err != nil {
-		return nil, err
 	}
 	status, err := findStatus(req)
 	if err != nil {

@@ -72,6 +72,10 @@ func TestInHost(t *testing.T) {
 		{"flags", statusXML(self), "", "", 1, &Error{Code: 8, Domain: 17, Level: 2,
 			Message: "unsupported flags (0x1) in function lxcDomainLxcOpenNamespace",
 			Str1:    sp("lxcDomainLxcOpenNamespace"), Str2: sp("flags")}},
+		// The daemon checks flags before access control.
+		{"flags, access driver", statusXML(self), "", "access_drivers = [ \"polkit\" ]\n", 2, &Error{Code: 8, Domain: 17, Level: 2,
+			Message: "unsupported flags (0x2) in function lxcDomainLxcOpenNamespace",
+			Str1:    sp("lxcDomainLxcOpenNamespace"), Str2: sp("flags")}},
 		// The daemon's own reports, left for the C library to format with
 		// the running libvirt's templates.
 		{"inactive", "", "<domain><uuid>" + uuidText + "</uuid></domain>", "", 0,
