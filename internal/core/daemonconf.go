@@ -434,20 +434,30 @@ func checkConfigFile(p *daemonProc, path string, explicit bool) error {
 			dir = filepath.Dir(dir)
 		}
 	}
+	changed := errors.New(path + " changed after " + p.prog + " started, so the settings it runs with are unknown" + restart)
 	if changedSince(&st, p.start) {
-		return errors.New(path + " changed after " + p.prog + " started, so the settings it runs with are unknown" + restart)
+		return changed // a symbolic link replaced, for one
 	}
-	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
-		if err := unix.Stat(path, &st); err != nil {
-			return errors.New("cannot read " + path + ": " + err.Error())
-		}
-		if changedSince(&st, p.start) {
-			return errors.New(path + " changed after " + p.prog + " started, so the settings it runs with are unknown" + restart)
-		}
+	// What is parsed is what was checked: the times of the open file
+	// before reading, the same after.
+	f, err := os.Open(path)
+	if err != nil {
+		return errors.New("cannot read " + path + ": " + err.Error())
 	}
-	c, err := readConf(path)
+	defer f.Close()
+	var before, after unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &before); err != nil {
+		return errors.New("cannot check " + path + ": " + err.Error())
+	}
+	if changedSince(&before, p.start) {
+		return changed
+	}
+	c, err := readConf(f)
 	if err != nil {
 		return errors.New("cannot read " + path + " as libvirt does (" + err.Error() + "), so its access_drivers setting is unknown")
+	}
+	if err := unix.Fstat(int(f.Fd()), &after); err != nil || after.Ctim != before.Ctim || after.Mtim != before.Mtim {
+		return changed
 	}
 	drivers, _, err := c.stringList(accessDriversKey)
 	if err != nil {

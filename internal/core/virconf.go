@@ -1,6 +1,7 @@
 package core
 
 import (
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -59,16 +60,16 @@ func (e *confError) Error() string {
 	return e.file + ":" + strconv.Itoa(e.line) + ": " + e.what
 }
 
-// readConf reads and parses a file as virConfReadFile does.
-func readConf(path string) (*conf, error) {
-	data, err := os.ReadFile(path)
+// readConf reads and parses f as virConfReadFile does.
+func readConf(f *os.File) (*conf, error) {
+	data, err := io.ReadAll(io.LimitReader(f, maxConfSize+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(data) > maxConfSize {
-		return nil, &confError{path, 0, "file is larger than libvirt reads"}
+		return nil, &confError{f.Name(), 0, "file is larger than libvirt reads"}
 	}
-	return parseConf(path, data)
+	return parseConf(f.Name(), data)
 }
 
 // confParser walks the text the way virconf.c's macros do: cur never passes
