@@ -14,6 +14,8 @@
 //	uri.go     URI parsing and libvirt's socket selection rules
 //	client.go  OpenNamespace, one shared connection per URI, retry after a daemon drop
 //	inhost.go  serving the request from the host when running inside the daemon
+//	daemonconf.go  what that daemon read at start-up: its config file, access_drivers
+//	virconf.go libvirt's config file syntax and lookup semantics
 //
 // The fact sheet in docs (libvirt-wire-facts.md) is the reference for every
 // byte and error field used here.

@@ -14,7 +14,8 @@ import (
 // served by the very process waiting for it. Instead the request is served
 // here from the daemon's own state files, with the daemon's checks and
 // errors in the daemon's order. The ACL check cannot be run from here, so
-// the path refuses to work when an access driver is configured.
+// the path refuses to work when an access driver may be configured
+// (daemonconf.go).
 
 // lxcStateDir holds the LXC driver's state: <name>.xml (status XML of each
 // running domain) and driver.pid.
@@ -26,56 +27,118 @@ var lxcConfigDir = "/etc/libvirt/lxc"
 // nsNames are the namespaces the daemon hands out, in its order.
 var nsNames = []string{"user", "ipc", "uts", "net", "pid", "mnt"}
 
-// inDaemonProcess is the cheap pre-connect test: the LXC driver writes our
-// pid into driver.pid and holds a POSIX lock on it while it runs. Requiring
-// the lock rules out a stale file whose pid was reused by another process.
-// SO_PEERCRED after connecting remains the authoritative test.
-func inDaemonProcess(pid int) bool {
-	path := lxcStateDir + "/driver.pid"
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return false
+// inDaemonProcess is the cheap pre-connect test: pid is the daemon whose
+// LXC driver is running (lxcDriverHere).
+func inDaemonProcess(pid int) bool { return lxcDriverHere(pid) == nil }
+
+// driverPidFile is the file the LXC driver locks while it runs
+// (src/lxc/lxc_driver.c, lxcStateInitialize: virPidFileAcquire(stateDir,
+// "driver", getpid())).
+const driverPidFile = "driver.pid"
+
+// lxcDriverHere returns nil when caller runs libvirt's LXC driver:
+// driver.pid holds caller's pid and caller holds the lock the driver takes
+// on it, as read from a /proc of our pid namespace in our mount namespace.
+// Requiring that very lock rules out a stale file whose pid was reused.
+// Otherwise it returns an *Error saying what is missing.
+func lxcDriverHere(caller int) error {
+	fail := func(why string) error {
+		return newError(ErrInternal, FromLXC, "cannot confirm that process "+strconv.Itoa(caller)+" runs libvirt's LXC driver: "+why)
 	}
-	if strings.TrimSpace(string(data)) != strconv.Itoa(pid) {
-		return false
+	path := lxcStateDir + "/" + driverPidFile
+	// Closing any fd of a file drops every POSIX lock the closing process
+	// holds on it: inside the daemon itself, opening driver.pid would
+	// release the driver's lock. There the lock alone decides (the driver
+	// writes its pid only once it holds the lock).
+	if caller != os.Getpid() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fail("cannot read " + path + ": " + err.Error())
+		}
+		if got := strings.TrimSpace(string(data)); got != strconv.Itoa(caller) {
+			return fail(path + " holds pid " + strconv.Quote(got))
+		}
+	}
+	if err := sameView(caller); err != nil {
+		return fail(err.Error())
 	}
 	var st unix.Stat_t
-	if unix.Stat(path, &st) != nil {
-		return false
+	if err := unix.Stat(path, &st); err != nil {
+		return fail("cannot stat " + path + ": " + err.Error())
 	}
-	locks, err := os.ReadFile("/proc/locks")
+	locks, err := os.ReadFile(procRoot + "/locks")
 	if err != nil {
-		return false
+		return fail("cannot read " + procRoot + "/locks: " + err.Error())
 	}
-	return holdsLock(string(locks), pid, st.Ino)
+	if !holdsDriverLock(string(locks), caller, uint64(st.Dev), st.Ino) {
+		return fail("it does not hold the LXC driver's write lock on " + path)
+	}
+	return nil
 }
 
-// holdsLock looks for a POSIX lock of pid on inode in /proc/locks text:
-// "N: POSIX  ADVISORY  WRITE <pid> <maj>:<min>:<ino> <start> <end>".
-func holdsLock(locks string, pid int, ino uint64) bool {
-	want := strconv.Itoa(pid)
-	wantIno := ":" + strconv.FormatUint(ino, 10)
+// holdsDriverLock looks in /proc/locks text for the lock
+// virPidFileAcquirePath takes (src/util/virpidfile.c, through virFileLock
+// in src/util/virfile.c: fcntl F_SETLK, F_WRLCK, start 0, length 1) held by
+// pid on the inode dev:ino. The kernel prints it as
+// "N: POSIX  ADVISORY  WRITE <pid> <major>:<minor>:<ino> 0 0", device
+// numbers in hex; lines of waiting locks have "->" after the number.
+func holdsDriverLock(locks string, pid int, dev, ino uint64) bool {
+	want := []string{"POSIX", "ADVISORY", "WRITE", strconv.Itoa(pid),
+		hex2(unix.Major(dev)) + ":" + hex2(unix.Minor(dev)) + ":" + strconv.FormatUint(ino, 10), "0", "0"}
 	for _, line := range strings.Split(locks, "\n") {
 		f := strings.Fields(line)
-		if len(f) < 6 || f[1] != "POSIX" {
-			continue
-		}
-		if f[4] == want && strings.HasSuffix(f[5], wantIno) {
+		if len(f) == len(want)+1 && equalStrings(f[1:], want) {
 			return true
 		}
 	}
 	return false
 }
 
+// hex2 is printf's %02x, as the kernel prints device numbers in /proc/locks.
+func hex2(n uint32) string {
+	s := strconv.FormatUint(uint64(n), 16)
+	if len(s) < 2 {
+		s = "0" + s
+	}
+	return s
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // OpenInHost serves req from this process's view of the host, as the
-// daemon's LXC driver does: flags, lookup by UUID, running, init pid known,
-// then open each namespace of the container's init, skipping failures.
+// daemon's LXC driver does (serveInHost), once the caller is confirmed to
+// be the daemon running the LXC driver with no access control to apply.
 func OpenInHost(req *Request) ([]int, error) {
+	// The daemon rejects flags before anything else, so that error needs
+	// no confirmation.
+	if req.Flags == 0 {
+		caller := req.callerPid()
+		if err := lxcDriverHere(caller); err != nil {
+			return nil, err
+		}
+		if err := checkAccessControl(caller); err != nil {
+			return nil, err
+		}
+	}
+	return serveInHost(req)
+}
+
+// serveInHost does what the LXC driver does: flags, lookup by UUID,
+// running, init pid known, then open each namespace of the container's
+// init, skipping failures.
+func serveInHost(req *Request) ([]int, error) {
 	if req.Flags != 0 {
 		return nil, flagsError(FromLXC, "lxcDomainLxcOpenNamespace", req.Flags)
-	}
-	if err := checkNoAccessDriver(); err != nil {
-		return nil, err
 	}
 	status, err := findStatus(req)
 	if err != nil {
@@ -182,48 +245,4 @@ func formatUUID(u [16]byte) string {
 		b = append(b, hex[c>>4], hex[c&15])
 	}
 	return string(b)
-}
-
-// checkNoAccessDriver refuses when the daemon's config enables an access
-// driver: the daemon would check domain:open_namespace for the client, and
-// from inside the library we do not know who the client is.
-func checkNoAccessDriver() error {
-	path := daemonConfig()
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return newError(ErrAccessDenied, FromAccess,
-			"cannot read "+path+" to check access_drivers, so the access control check of virDomainLxcOpenNamespace cannot be honoured: "+err.Error())
-	}
-	if v, ok := confLookup(string(data), "access_drivers"); ok && len(v) > 0 {
-		return newError(ErrAccessDenied, FromAccess,
-			"virDomainLxcOpenNamespace called inside the daemon cannot run the access control check that access_drivers in "+path+" asks for")
-	}
-	return nil
-}
-
-// daemonConfig is daemonConfigPath; tests replace it.
-var daemonConfig = daemonConfigPath
-
-// daemonConfigPath is the config file this daemon process reads: the one
-// given with -f/--config, else the default for its program name.
-func daemonConfigPath() string {
-	if data, err := os.ReadFile("/proc/self/cmdline"); err == nil {
-		args := strings.Split(strings.TrimRight(string(data), "\x00"), "\x00")
-		for i, a := range args {
-			if (a == "-f" || a == "--config") && i+1 < len(args) {
-				return args[i+1]
-			}
-			if strings.HasPrefix(a, "--config=") {
-				return strings.TrimPrefix(a, "--config=")
-			}
-		}
-	}
-	prog := "libvirtd"
-	if exe, err := os.Readlink("/proc/self/exe"); err == nil && strings.HasPrefix(filepath.Base(exe), "virt") {
-		prog = filepath.Base(exe)
-	}
-	return "/etc/libvirt/" + prog + ".conf"
 }

@@ -4,22 +4,27 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// fakeState points the in-host path at temporary state and config dirs.
+// fakeState points the in-host path at temporary state and config dirs,
+// and makes this process look like a libvirtd started with -f on a config
+// file holding daemonConf, running the LXC driver.
 func fakeState(t *testing.T, daemonConf string) (state, config string) {
 	state, config = t.TempDir(), t.TempDir()
-	oldS, oldC, oldD := lxcStateDir, lxcConfigDir, daemonConfig
+	oldS, oldC := lxcStateDir, lxcConfigDir
 	lxcStateDir, lxcConfigDir = state, config
+	t.Cleanup(func() { lxcStateDir, lxcConfigDir = oldS, oldC })
 	confPath := filepath.Join(t.TempDir(), "libvirtd.conf")
-	if daemonConf != "" {
-		os.WriteFile(confPath, []byte(daemonConf), 0o600)
-	}
-	daemonConfig = func() string { return confPath }
-	t.Cleanup(func() { lxcStateDir, lxcConfigDir, daemonConfig = oldS, oldC, oldD })
+	os.WriteFile(confPath, []byte(daemonConf), 0o600)
+	pidFile := filepath.Join(state, driverPidFile)
+	os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())), 0o644)
+	fakeProc(t, procDaemon{exe: "/usr/sbin/libvirtd", argv: []string{"/usr/sbin/libvirtd", "-f", confPath},
+		cwd: "/", start: time.Now().Add(time.Hour), locks: lockLine(t, pidFile, os.Getpid())})
 	return state, config
 }
 
@@ -67,6 +72,10 @@ func TestInHost(t *testing.T) {
 		{"flags", statusXML(self), "", "", 1, &Error{Code: 8, Domain: 17, Level: 2,
 			Message: "unsupported flags (0x1) in function lxcDomainLxcOpenNamespace",
 			Str1:    sp("lxcDomainLxcOpenNamespace"), Str2: sp("flags")}},
+		// The daemon checks flags before access control.
+		{"flags, access driver", statusXML(self), "", "access_drivers = [ \"polkit\" ]\n", 2, &Error{Code: 8, Domain: 17, Level: 2,
+			Message: "unsupported flags (0x2) in function lxcDomainLxcOpenNamespace",
+			Str1:    sp("lxcDomainLxcOpenNamespace"), Str2: sp("flags")}},
 		// The daemon's own reports, left for the C library to format with
 		// the running libvirt's templates.
 		{"inactive", "", "<domain><uuid>" + uuidText + "</uuid></domain>", "", 0,
@@ -103,6 +112,17 @@ func TestInHost(t *testing.T) {
 			}
 		})
 	}
+	t.Run("LXC driver lock not held", func(t *testing.T) {
+		state, _ := fakeState(t, "")
+		os.WriteFile(filepath.Join(state, "t1.xml"), []byte(statusXML(self)), 0o600)
+		os.WriteFile(filepath.Join(procRoot, "locks"), nil, 0o644)
+		fds, err := OpenInHost(req("t1", 0))
+		closeAll(fds)
+		if le, ok := err.(*Error); !ok || le.Code != ErrInternal || le.Domain != FromLXC ||
+			!strings.Contains(le.Error(), "does not hold the LXC driver's write lock") {
+			t.Errorf("got %v", err)
+		}
+	})
 	t.Run("commented access driver", func(t *testing.T) {
 		state, _ := fakeState(t, "#access_drivers = [ \"polkit\" ]\naccess_drivers = []\n")
 		os.WriteFile(filepath.Join(state, "t1.xml"), []byte(statusXML(self)), 0o600)
@@ -112,16 +132,6 @@ func TestInHost(t *testing.T) {
 			t.Error(err)
 		}
 	})
-}
-
-func TestHoldsLock(t *testing.T) {
-	locks := "1: POSIX  ADVISORY  WRITE 2062 fe:00:746198 0 0\n2: FLOCK  ADVISORY  WRITE 99 fe:00:5 0 EOF\n"
-	if !holdsLock(locks, 2062, 746198) {
-		t.Error("lock not found")
-	}
-	if holdsLock(locks, 2062, 74619) || holdsLock(locks, 99, 5) || holdsLock(locks, 1, 746198) {
-		t.Error("false positive")
-	}
 }
 
 func TestInitPidAndUUID(t *testing.T) {

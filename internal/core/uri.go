@@ -339,7 +339,10 @@ func selectSocket(transport, mode, driver, path string, readonly bool, env *Env)
 }
 
 // configString reads one string setting from the client config file
-// (libvirt.conf). A missing or unreadable file means "not set".
+// (libvirt.conf) with libvirt's parser semantics (virconf.go): the first
+// setting of key counts. A missing, unreadable or unparsable file, or a
+// value that is not a string, means "not set": the caller's connection was
+// opened with that file already, and libvirt reads it only then.
 func configString(env *Env, key string) (string, bool) {
 	path := "/etc/libvirt/libvirt.conf"
 	if env.Euid != 0 {
@@ -350,86 +353,18 @@ func configString(env *Env, key string) (string, bool) {
 		path = dir + "/libvirt/libvirt.conf"
 	}
 	data, err := env.ReadFile(path)
+	if err != nil || len(data) > maxConfSize {
+		return "", false
+	}
+	c, err := parseConf(path, data)
 	if err != nil {
 		return "", false
 	}
-	v, ok := confLookup(string(data), key)
-	if !ok || len(v) != 1 || v[0] == nil {
+	v, ok, err := c.stringValue(key)
+	if err != nil {
 		return "", false
 	}
-	return *v[0], true
-}
-
-// confLookup finds `key = "value"` or `key = [ "a", "b" ]` in a libvirt
-// config file (virConf syntax, one setting per line, # comments). For a
-// list, each element is returned; for a scalar, a one-element slice. A
-// non-string scalar (a number) gives a nil element.
-func confLookup(text, key string) ([]*string, bool) {
-	var found []*string
-	ok := false
-	lines := strings.Split(text, "\n")
-	for i := 0; i < len(lines); i++ {
-		line := stripComment(lines[i])
-		eq := strings.IndexByte(line, '=')
-		if eq < 0 || strings.TrimSpace(line[:eq]) != key {
-			continue
-		}
-		val := strings.TrimSpace(line[eq+1:])
-		if strings.HasPrefix(val, "[") {
-			// Lists may span lines.
-			for !strings.Contains(val, "]") && i+1 < len(lines) {
-				i++
-				val += " " + stripComment(lines[i])
-			}
-			found = found[:0]
-			for _, s := range quoted(val) {
-				found = append(found, sp(s))
-			}
-			if found == nil {
-				found = []*string{}
-			}
-		} else if q := quoted(val); len(q) > 0 {
-			found = []*string{sp(q[0])}
-		} else {
-			found = []*string{nil}
-		}
-		ok = true // the last setting wins
-	}
-	return found, ok
-}
-
-func stripComment(line string) string {
-	inQuote := byte(0)
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case inQuote != 0 && c == inQuote:
-			inQuote = 0
-		case inQuote == 0 && (c == '"' || c == '\''):
-			inQuote = c
-		case inQuote == 0 && c == '#':
-			return line[:i]
-		}
-	}
-	return line
-}
-
-// quoted returns the quoted strings in s, in order.
-func quoted(s string) []string {
-	var out []string
-	for {
-		i := strings.IndexAny(s, "\"'")
-		if i < 0 {
-			return out
-		}
-		q := s[i]
-		j := strings.IndexByte(s[i+1:], q)
-		if j < 0 {
-			return out
-		}
-		out = append(out, s[i+1:i+1+j])
-		s = s[i+2+j:]
-	}
+	return v, ok
 }
 
 func contains(list []string, s string) bool {

@@ -77,6 +77,11 @@ func TestResolve(t *testing.T) {
 			"/etc/libvirt/libvirt.conf": "remote_mode = \"legacy\"\n"}), Target{"unix", legacy, "lxc:///system", false}},
 		{"lxc:///system?mode=direct", false, fakeEnv(0, []string{legacy}, map[string]string{
 			"/etc/libvirt/libvirt.conf": "remote_mode = \"legacy\"\n"}), Target{"unix", direct, "lxc:///system", false}},
+		// libvirt's parser: the first setting counts, ';' separates.
+		{"lxc:///system", false, fakeEnv(0, []string{legacy, direct}, map[string]string{
+			"/etc/libvirt/libvirt.conf": "remote_mode = \"legacy\"\nremote_mode = \"direct\"\n"}), Target{"unix", legacy, "lxc:///system", false}},
+		{"lxc:///system", false, fakeEnv(0, []string{legacy, direct}, map[string]string{
+			"/etc/libvirt/libvirt.conf": "uri_default = \"lxc:///\"; remote_mode = \"legacy\"\n"}), Target{"unix", legacy, "lxc:///system", false}},
 		// Non-root reads its own config, not /etc.
 		{"lxc:///system", false, fakeEnv(1000, []string{legacy, direct}, map[string]string{
 			"/etc/libvirt/libvirt.conf":            "remote_mode = \"legacy\"\n",
@@ -135,20 +140,23 @@ func TestResolveErrors(t *testing.T) {
 
 func TestConfLookup(t *testing.T) {
 	text := "a = \"x#y\" # c\n#access_drivers = [ \"polkit\" ]\naccess_drivers = [\n \"polkit\",\n \"nop\" ]\nn = 5\ne = []\n"
-	v, ok := confLookup(text, "access_drivers")
-	if !ok || len(v) != 2 || *v[0] != "polkit" || *v[1] != "nop" {
-		t.Errorf("access_drivers: %v %v", v, ok)
+	c, err := parseConf("t", []byte(text))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if v, ok := confLookup(text, "a"); !ok || *v[0] != "x#y" {
+	if v, ok, err := c.stringList("access_drivers"); !ok || err != nil || len(v) != 2 || v[0] != "polkit" || v[1] != "nop" {
+		t.Errorf("access_drivers: %v %v %v", v, ok, err)
+	}
+	if v, ok, err := c.stringValue("a"); !ok || err != nil || v != "x#y" {
 		t.Errorf("a: %v", v)
 	}
-	if v, ok := confLookup(text, "e"); !ok || len(v) != 0 {
-		t.Errorf("e: %v %v", v, ok)
+	if v, ok, err := c.stringList("e"); !ok || err != nil || len(v) != 0 {
+		t.Errorf("e: %v %v %v", v, ok, err)
 	}
-	if v, ok := confLookup(text, "n"); !ok || v[0] != nil {
-		t.Errorf("n: %v", v)
+	if v := c.get("n"); v == nil || v.kind != confULLong || v.num != 5 {
+		t.Errorf("n: %+v", v)
 	}
-	if _, ok := confLookup(text, "missing"); ok {
+	if _, ok, _ := c.stringValue("missing"); ok {
 		t.Error("missing found")
 	}
 }
