@@ -242,7 +242,7 @@ func unsupportedError() *Error { return newError(ErrNoSupport, FromNone, openNam
 // the call is another one, and libvirt's answer is that of a driver without
 // OpenNamespace.
 func (c *Client) selfServed(req *Request) ([]int, error) {
-	if !inDaemonProcess(req.callerPid()) {
+	if lxcDriverHere(req.callerPid()) != nil {
 		return nil, unsupportedError()
 	}
 	return c.inHost(req)

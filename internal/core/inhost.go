@@ -27,9 +27,6 @@ var lxcConfigDir = "/etc/libvirt/lxc"
 // nsNames are the namespaces the daemon hands out, in its order.
 var nsNames = []string{"user", "ipc", "uts", "net", "pid", "mnt"}
 
-// inDaemonProcess is the cheap pre-connect test: pid is the daemon whose
-// LXC driver is running (lxcDriverHere).
-func inDaemonProcess(pid int) bool { return lxcDriverHere(pid) == nil }
 
 // driverPidFile is the file the LXC driver locks while it runs
 // (src/lxc/lxc_driver.c, lxcStateInitialize: virPidFileAcquire(stateDir,

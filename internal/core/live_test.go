@@ -329,7 +329,7 @@ func TestLiveInHostMatchesDaemon(t *testing.T) {
 			t.Errorf("%s flags %d: -daemon +in-host\n%s", r.Name, r.Flags, diff)
 		}
 	}
-	if inDaemonProcess(os.Getpid()) {
+	if lxcDriverHere(os.Getpid()) == nil {
 		t.Error("the test process takes itself for the daemon")
 	}
 }
