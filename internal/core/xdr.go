@@ -37,13 +37,17 @@ func (e *encoder) optStr(s *string) {
 	e.str(*s)
 }
 
-// opaque16 is a fixed-length opaque: raw bytes, no length, no padding needed.
-func (e *encoder) opaque16(b [16]byte) { e.b = append(e.b, b[:]...) }
+// uuidLen is VIR_UUID_BUFLEN, the size of remote_uuid.
+const uuidLen = 16
+
+// uuid is remote_uuid, a fixed-length opaque: raw bytes, no length, no
+// padding needed.
+func (e *encoder) uuid(b [uuidLen]byte) { e.b = append(e.b, b[:]...) }
 
 // domain encodes remote_nonnull_domain.
-func (e *encoder) domain(name string, uuid [16]byte, id int32) {
+func (e *encoder) domain(name string, uuid [uuidLen]byte, id int32) {
 	e.str(name)
-	e.opaque16(uuid)
+	e.uuid(uuid)
 	e.i32(id)
 }
 

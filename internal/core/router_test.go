@@ -13,8 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A fake daemon on the other end of a socketpair. The peer side is a
-// blocking fd driven from a goroutine.
+// Tests of the router (router.go) through the open-namespace call, against a
+// fake daemon on the other end of a socketpair. The peer side is a blocking
+// fd driven from a goroutine; procedures_test.go uses it too.
 
 func newPair(t *testing.T) (*conn, int) {
 	t.Helper()
@@ -239,9 +240,9 @@ func TestMisbehavingPeer(t *testing.T) {
 			peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReplyWithFDs}, e.b))
 			sendFDs(t, peer, src[0])
 		}, false, "unexpected data"},
-		{"stream type", func(t *testing.T, peer int, src []int) {
+		{"call type from the daemon", func(t *testing.T, peer int, src []int) {
 			peerRead(peer)
-			peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: 4}, nil))
+			peerWrite(t, peer, encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeCallWithFDs}, nil))
 		}, false, "unexpected message type"},
 		{"bad status", func(t *testing.T, peer int, src []int) {
 			peerRead(peer)
@@ -351,72 +352,6 @@ func TestPeerClosedNoSIGPIPE(t *testing.T) {
 		t.Error("SIGPIPE was raised")
 	case <-time.After(50 * time.Millisecond):
 	}
-}
-
-func TestHandshakeAuth(t *testing.T) {
-	authList := func(types ...int32) []byte {
-		e := encoder{}
-		e.u32(uint32(len(types)))
-		for _, ty := range types {
-			e.i32(ty)
-		}
-		return encodePacket(header{Prog: progRemote, Vers: 1, Proc: procAuthList, Type: typeReply}, e.b)
-	}
-	ok := func(proc int32, serial uint32, ret []byte) []byte {
-		return encodePacket(header{Prog: progRemote, Vers: 1, Proc: proc, Type: typeReply, Serial: serial}, ret)
-	}
-	t.Run("polkit", func(t *testing.T) {
-		c, peer := newPair(t)
-		var procs []int32
-		var flags uint32
-		done := run(t, func() {
-			h, _, _ := peerRead(peer)
-			procs = append(procs, h.Proc)
-			peerWrite(t, peer, authList(authPolkit))
-			h, _, _ = peerRead(peer)
-			procs = append(procs, h.Proc)
-			peerWrite(t, peer, ok(procAuthPolkit, 1, []byte{0, 0, 0, 1}))
-			h, p, _ := peerRead(peer)
-			procs = append(procs, h.Proc)
-			d := decoder{b: p}
-			if n := d.optStr(); n == nil || *n != "lxc:///system" {
-				t.Errorf("name %v", n)
-			}
-			flags = d.u32()
-			peerWrite(t, peer, ok(procConnectOpen, 2, nil))
-		})
-		if err := c.handshake("lxc:///system", true, time.Now().Add(5*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		<-done
-		if len(procs) != 3 || procs[0] != 66 || procs[1] != 70 || procs[2] != 1 || flags != 1 {
-			t.Errorf("procs %v flags %d", procs, flags)
-		}
-	})
-	t.Run("sasl", func(t *testing.T) {
-		c, peer := newPair(t)
-		run(t, func() {
-			peerRead(peer)
-			peerWrite(t, peer, authList(authSASL, authPolkit))
-		})
-		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second))
-		var le *Error
-		if !errors.As(err, &le) || le.Code != ErrUnsupported || !strings.Contains(le.Error(), "SASL") {
-			t.Errorf("got %v", err)
-		}
-	})
-	t.Run("unknown", func(t *testing.T) {
-		c, peer := newPair(t)
-		run(t, func() {
-			peerRead(peer)
-			peerWrite(t, peer, authList(7))
-		})
-		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second))
-		var le *Error
-		if !errors.As(err, &le) || le.Code != ErrAuthFailed || le.Error() != "unsupported authentication type 7" {
-			t.Errorf("got %v", err)
-		}
-	})
 }
 
 // Several calls in flight on one connection, as concurrent callers share it.
