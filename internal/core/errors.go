@@ -101,7 +101,9 @@ func newError(code, domain int, detail string) *Error {
 }
 
 // InternalError is a VIR_ERR_INTERNAL_ERROR with detail, to format, for
-// failures outside the libvirt protocol (capi/core's own checks).
+// failures outside the libvirt protocol (capi/core's own checks). The C side
+// makes the same with lxcCoreSetInternal (capi/coreload.c);
+// tests/abi/core_errors.c checks that the two agree.
 func InternalError(detail string) *Error { return newError(ErrInternal, FromNone, detail) }
 
 // systemError is a VIR_ERR_SYSTEM_ERROR about what, with errno: formatted
