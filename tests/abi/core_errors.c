@@ -122,6 +122,19 @@ coreFails(lxcCoreOpenFunc coreOpen, const char *what, const lxcCoreRequest *req,
     }
 }
 
+/* A request for a domain of no daemon, over the socket at @path, made for
+ * this process. */
+static void
+socketRequest(lxcCoreRequest *req, char *uri, size_t size, const char *path)
+{
+    snprintf(uri, size, "lxc:///system?socket=%s", path);
+    memset(req, 0, sizeof(*req));
+    req->uri = uri;
+    req->caller = getpid();
+    req->name = "lxcgo-core-errors";
+    req->id = -1;
+}
+
 /* The Go core's VIR_ERR_INTERNAL_ERROR (a call without a request) and C's
  * (lxcCoreSetInternal) with the same detail. */
 static void
@@ -159,12 +172,7 @@ systemError(lxcCoreOpenFunc coreOpen, const char *dir)
     virError goRaised, cRaised;
 
     snprintf(path, sizeof(path), "%s/none.sock", dir);
-    snprintf(uri, sizeof(uri), "lxc:///system?socket=%s", path);
-    memset(&req, 0, sizeof(req));
-    req.uri = uri;
-    req.caller = getpid();
-    req.name = "lxcgo-core-errors";
-    req.id = -1;
+    socketRequest(&req, uri, sizeof(uri), path);
     coreFails(coreOpen, "system error", &req, &go);
     if (go.code != VIR_ERR_SYSTEM_ERROR || go.int1 != ENOENT) {
         fail("system error", "the core gave code %d int1 %d message %s detail %s",
@@ -207,12 +215,7 @@ flagsError(lxcCoreOpenFunc coreOpen, const char *dir)
             close(sock);
         return;
     }
-    snprintf(uri, sizeof(uri), "lxc:///system?socket=%s", sa.sun_path);
-    memset(&req, 0, sizeof(req));
-    req.uri = uri;
-    req.caller = getpid();
-    req.name = "lxcgo-core-errors";
-    req.id = -1;
+    socketRequest(&req, uri, sizeof(uri), sa.sun_path);
     req.flags = 1;
     coreFails(coreOpen, "unsupported flags", &req, &go);
     close(sock);
