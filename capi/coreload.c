@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Only for the numbers: the core process does not link libvirt. */
+#include <libvirt/virterror.h>
+
 #include "coreload.h"
 
 lxcCoreOpenFunc
@@ -48,12 +51,13 @@ lxcCoreSetInternal(lxcCoreError *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
-    /* To format (coreabi.h): the core process has neither libvirt's
-     * headers nor its templates, so message and str1 stay NULL. */
+    /* To format (coreabi.h): the core process has no libvirt.so.0 and so
+     * none of its templates, so message and str1 stay NULL. The fields are
+     * those of the Go core's InternalError (tests/abi/core_errors.c). */
     memset(err, 0, sizeof(*err));
-    err->code = 1;   /* VIR_ERR_INTERNAL_ERROR */
-    err->domain = 0; /* VIR_FROM_NONE */
-    err->level = 2;  /* VIR_ERR_ERROR */
+    err->code = VIR_ERR_INTERNAL_ERROR;
+    err->domain = VIR_FROM_NONE;
+    err->level = VIR_ERR_ERROR;
     err->str2 = strdup(detail); /* NULL when out of memory: an empty detail */
     err->int1 = -1;
     err->int2 = -1;

@@ -155,6 +155,9 @@ func buildAll(dir, prefix string) error {
 	helperArgs := []string{"-O2", "-g", "-std=gnu11", "-Wall", "-Wextra",
 		"-Werror", "-D_GNU_SOURCE", "-Icapi", "-Wl,-z,relro", "-Wl,-z,now",
 		"-o", filepath.Join(dir, coreDir, helperName)}
+	// libvirt's headers for virterror.h's numbers; libvirt.so.0 is not
+	// linked.
+	helperArgs = append(helperArgs, cflags...)
 	helperArgs = append(helperArgs, helperSources...)
 	if err := run(nil, cc, append(helperArgs, "-ldl", "-lpthread")...); err != nil {
 		return err

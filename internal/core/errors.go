@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -43,7 +44,8 @@ func (e *Error) Error() string {
 	return detail
 }
 
-// virErrorNumber values used here.
+// virErrorNumber values used here (libvirt's include/libvirt/virterror.h;
+// TestConstantsMatchLibvirt checks them against the installed header).
 const (
 	ErrInternal       = 1
 	ErrNoSupport      = 3
@@ -60,7 +62,17 @@ const (
 	ErrAccessDenied   = 88
 )
 
-// virErrorDomain values used here.
+// virErrorNumber values that daemons 0.7.1 to 0.7.7 sent for others (see
+// remapError).
+const (
+	errInvalidNWFilter      = 61
+	errBuildFirewall        = 63
+	warNoSecret             = 64
+	errInvalidSecret        = 65
+	errMigratePersistFailed = 69
+)
+
+// virErrorDomain values used here (virterror.h too).
 const (
 	FromNone   = 0
 	FromXen    = 1
@@ -89,7 +101,9 @@ func newError(code, domain int, detail string) *Error {
 }
 
 // InternalError is a VIR_ERR_INTERNAL_ERROR with detail, to format, for
-// failures outside the libvirt protocol (capi/core's own checks).
+// failures outside the libvirt protocol (capi/core's own checks). The C side
+// makes the same with lxcCoreSetInternal (capi/coreload.c);
+// tests/abi/core_errors.c checks that the two agree.
 func InternalError(detail string) *Error { return newError(ErrInternal, FromNone, detail) }
 
 // systemError is a VIR_ERR_SYSTEM_ERROR about what, with errno: formatted
@@ -108,6 +122,41 @@ func flagsError(domain int, function string, flags uint32) *Error {
 		Message: "unsupported flags (0x" + strconv.FormatUint(uint64(flags), 16) + ") in function " + function,
 		Str1:    sp(function), Str2: sp("flags"),
 	}
+}
+
+// toLibvirtError turns a transport or protocol failure into the libvirt
+// error a caller sees.
+func (c *conn) toLibvirtError(err error) *Error {
+	var le *Error
+	if errors.As(err, &le) {
+		return le
+	}
+	var ie *ioError
+	if errors.As(err, &ie) {
+		switch {
+		case ie.timeout:
+			return newError(ErrTimeout, FromRPC, "no reply from the daemon on '"+c.socket+"' in time; is it hung?")
+		case ie.eof:
+			return systemError(FromRPC, unix.EIO, "End of file while reading data")
+		}
+		return systemError(FromRPC, ie.errno, "Cannot "+ie.op.libvirtVerb()+" '"+c.socket+"'")
+	}
+	if errors.Is(err, errBadFDMessage) {
+		return systemError(FromRPC, unix.EACCES, "Failed to receive a file descriptor from '"+c.socket+"'")
+	}
+	return newError(ErrRPC, FromRPC, "protocol error talking to '"+c.socket+"': "+err.Error())
+}
+
+// libvirtVerb is op as libvirt's client words it in "Cannot <verb>
+// '<socket>'" (src/rpc/virnetsocket.c).
+func (op ioOp) libvirtVerb() string {
+	switch op {
+	case opWrite:
+		return "write data to"
+	case opRecvFD:
+		return "receive a file descriptor from"
+	}
+	return "read data from"
 }
 
 // strerror gives glibc's wording, for Error() only (the C library uses its
@@ -132,7 +181,8 @@ func decodeRemoteError(payload []byte) (*Error, error) {
 	e.Level = int(d.i32())
 	if d.optional() { // dom: never sent by the daemon; decoded to stay in step
 		d.str()
-		d.skip(16 + 4)
+		d.skip(uuidLen)
+		d.i32()
 	}
 	e.Str1 = d.optStr()
 	e.Str2 = d.optStr()
@@ -141,7 +191,7 @@ func decodeRemoteError(payload []byte) (*Error, error) {
 	e.Int2 = int(d.i32())
 	if d.optional() { // net: never sent either
 		d.str()
-		d.skip(16)
+		d.skip(uuidLen)
 	}
 	if err := d.done(); err != nil {
 		return nil, err
@@ -156,7 +206,8 @@ func decodeRemoteError(payload []byte) (*Error, error) {
 }
 
 // remapError applies the client's two historical code remaps so callers see
-// the codes libvirt's own library would report.
+// the codes libvirt's own library would report (libvirt's
+// virNetClientProgramDispatchError, src/rpc/virnetclientprogram.c).
 func remapError(e *Error) {
 	// A daemon that does not know the procedure means "not supported".
 	if (e.Domain == FromRemote || e.Domain == FromRPC) && e.Code == ErrRPC &&
@@ -164,13 +215,14 @@ func remapError(e *Error) {
 		e.Code = ErrNoSupport
 		return
 	}
-	// Daemons 0.7.1 to 0.7.7 numbered a few codes differently.
+	// Daemons 0.7.1 to 0.7.7 numbered a few codes differently: what they
+	// meant by 61 to 63 is now 65 to 67.
 	switch {
-	case e.Code >= 61 && e.Code <= 63 && e.Domain != FromNWFilt:
-		e.Code += 4
-	case e.Code == 64 && e.Domain == FromQEMU:
-		e.Code = 68
-	case e.Code == 65 && e.Domain == FromXen:
-		e.Code = 69
+	case e.Code >= errInvalidNWFilter && e.Code <= errBuildFirewall && e.Domain != FromNWFilt:
+		e.Code += errInvalidSecret - errInvalidNWFilter
+	case e.Code == warNoSecret && e.Domain == FromQEMU:
+		e.Code = ErrTimeout
+	case e.Code == errInvalidSecret && e.Domain == FromXen:
+		e.Code = errMigratePersistFailed
 	}
 }

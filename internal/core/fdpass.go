@@ -10,11 +10,31 @@ import (
 // The socket layer works on a raw, non-blocking fd with poll() for deadlines.
 // net.UnixConn is avoided on purpose: its finalizer and the netpoller would
 // own the fd, and its buffered paths could read past a frame, which makes
-// the kernel drop the fd riding on the next byte (fact sheet §2).
+// the kernel drop the fd riding on the next byte (docs/PROTOCOL.md §4).
+
+// ioOp is what a transport failure interrupted.
+type ioOp int
+
+const (
+	opRead   ioOp = iota // reading a frame
+	opWrite              // writing a frame
+	opRecvFD             // receiving one passed descriptor
+)
+
+// String names op in a transport failure's text.
+func (op ioOp) String() string {
+	switch op {
+	case opWrite:
+		return "writing to the daemon"
+	case opRecvFD:
+		return "receiving a file descriptor"
+	}
+	return "reading from the daemon"
+}
 
 // ioError is a transport failure. eof marks an orderly close by the peer.
 type ioError struct {
-	op      string
+	op      ioOp
 	errno   unix.Errno
 	eof     bool
 	timeout bool
@@ -23,11 +43,11 @@ type ioError struct {
 func (e *ioError) Error() string {
 	switch {
 	case e.eof:
-		return e.op + ": the daemon closed the connection"
+		return e.op.String() + ": the daemon closed the connection"
 	case e.timeout:
-		return e.op + ": timed out"
+		return e.op.String() + ": timed out"
 	}
-	return e.op + ": " + strerror(e.errno)
+	return e.op.String() + ": " + strerror(e.errno)
 }
 
 // peerGone reports the failures that mean "the daemon went away", after
@@ -37,7 +57,7 @@ func (e *ioError) peerGone() bool {
 }
 
 // waitFD polls fd for events until the deadline.
-func waitFD(fd int, events int16, deadline time.Time, op string) error {
+func waitFD(fd int, events int16, deadline time.Time, op ioOp) error {
 	for {
 		left := time.Until(deadline)
 		if left <= 0 {
@@ -72,14 +92,14 @@ func readFull(fd int, buf []byte, deadline time.Time) (got int, err error) {
 		case rerr == unix.EINTR:
 			continue
 		case rerr == unix.EAGAIN:
-			if err := waitFD(fd, unix.POLLIN, deadline, "reading from the daemon"); err != nil {
+			if err := waitFD(fd, unix.POLLIN, deadline, opRead); err != nil {
 				return got, err
 			}
 			continue
 		case rerr != nil:
-			return got, &ioError{op: "reading from the daemon", errno: rerr.(unix.Errno)}
+			return got, &ioError{op: opRead, errno: rerr.(unix.Errno)}
 		case n == 0:
-			return got, &ioError{op: "reading from the daemon", eof: true}
+			return got, &ioError{op: opRead, eof: true}
 		}
 		got += n
 	}
@@ -95,12 +115,12 @@ func writeAll(fd int, buf []byte, deadline time.Time) error {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
-			if err := waitFD(fd, unix.POLLOUT, deadline, "writing to the daemon"); err != nil {
+			if err := waitFD(fd, unix.POLLOUT, deadline, opWrite); err != nil {
 				return err
 			}
 			continue
 		case err != nil:
-			return &ioError{op: "writing to the daemon", errno: err.(unix.Errno)}
+			return &ioError{op: opWrite, errno: err.(unix.Errno)}
 		}
 		buf = buf[n:]
 	}
@@ -109,7 +129,10 @@ func writeAll(fd int, buf []byte, deadline time.Time) error {
 
 // cmsgSpace is the control buffer for exactly one fd, as libvirt's sender
 // uses: with room for only one, a peer cannot smuggle in extra fds.
-var cmsgSpace = unix.CmsgSpace(4)
+var cmsgSpace = unix.CmsgSpace(fdSize)
+
+// fdSize is the size of one fd (a C int) in an SCM_RIGHTS message.
+const fdSize = 4
 
 var errBadFDMessage = errors.New("the daemon sent a file descriptor message without exactly one descriptor")
 
@@ -125,16 +148,16 @@ func recvFD(fd int, deadline time.Time) (int, error) {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
-			if err := waitFD(fd, unix.POLLIN, deadline, "receiving a file descriptor"); err != nil {
+			if err := waitFD(fd, unix.POLLIN, deadline, opRecvFD); err != nil {
 				return -1, err
 			}
 			continue
 		case err != nil:
-			return -1, &ioError{op: "receiving a file descriptor", errno: err.(unix.Errno)}
+			return -1, &ioError{op: opRecvFD, errno: err.(unix.Errno)}
 		}
 		got := parseRights(oob[:oobn])
 		if n == 0 && len(got) == 0 {
-			return -1, &ioError{op: "receiving a file descriptor", eof: true}
+			return -1, &ioError{op: opRecvFD, eof: true}
 		}
 		if len(got) != 1 || n != 1 || flags&unix.MSG_CTRUNC != 0 {
 			closeAll(got)

@@ -27,7 +27,6 @@ var lxcConfigDir = "/etc/libvirt/lxc"
 // nsNames are the namespaces the daemon hands out, in its order.
 var nsNames = []string{"user", "ipc", "uts", "net", "pid", "mnt"}
 
-
 // driverPidFile is the file the LXC driver locks while it runs
 // (src/lxc/lxc_driver.c, lxcStateInitialize: virPidFileAcquire(stateDir,
 // "driver", getpid())).

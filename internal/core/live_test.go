@@ -220,7 +220,8 @@ func TestLiveErrorsMatchLibvirt(t *testing.T) {
 		// libvirt cannot look up a missing domain, so build the pointer
 		// from a real one whose uuid the daemon will not know: undefine
 		// is not an option on the shared test bed, hence the handmade
-		// request compared with the fact sheet's vector instead.
+		// request compared with the daemon's recorded reply instead
+		// (errorVector in wire_test.go).
 	}
 	for _, tc := range tests {
 		_, err := OpenNamespace(tc.req)

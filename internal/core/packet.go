@@ -6,26 +6,35 @@ import (
 	"strconv"
 )
 
-// Programs and procedures used (fact sheet §3).
+// Programs and procedures used (docs/PROTOCOL.md §3; libvirt's
+// src/remote/remote_protocol.x, src/remote/lxc_protocol.x,
+// src/rpc/virkeepaliveprotocol.x).
 const (
-	progRemote    = 0x20008086
-	progLXC       = 0x00068000
-	progKeepalive = 0x6b656570 // "keep"
-	protoVersion  = 1
+	progRemote    = 0x20008086 // REMOTE_PROGRAM
+	progLXC       = 0x00068000 // LXC_PROGRAM
+	progKeepalive = 0x6b656570 // KEEPALIVE_PROGRAM, "keep"
+	protoVersion  = 1          // the version of all three programs
 
-	procConnectOpen     = 1
-	procAuthList        = 66
-	procAuthPolkit      = 70
-	procLXCOpenNS       = 1
-	procKeepalivePing   = 1
-	procKeepalivePong   = 2
-	authNone            = 0
-	authSASL            = 1
-	authPolkit          = 2
-	connectFlagReadOnly = 1
+	procConnectOpen     = 1  // REMOTE_PROC_CONNECT_OPEN
+	procAuthList        = 66 // REMOTE_PROC_AUTH_LIST
+	procAuthPolkit      = 70 // REMOTE_PROC_AUTH_POLKIT
+	procLXCOpenNS       = 1  // LXC_PROC_DOMAIN_OPEN_NAMESPACE
+	procKeepalivePing   = 1  // KEEPALIVE_PROC_PING
+	procKeepalivePong   = 2  // KEEPALIVE_PROC_PONG
+	connectFlagReadOnly = 1  // VIR_CONNECT_RO in CONNECT_OPEN's flags
 )
 
-// Message types and status values (virNetMessageType / virNetMessageStatus).
+// remote_auth_type values, and REMOTE_AUTH_TYPE_LIST_MAX, the most
+// AUTH_LIST may return.
+const (
+	authNone     = 0
+	authSASL     = 1
+	authPolkit   = 2
+	maxAuthTypes = 20
+)
+
+// Message types and status values (virNetMessageType / virNetMessageStatus
+// in src/rpc/virnetprotocol.x).
 const (
 	typeCall         = 0
 	typeReply        = 1
@@ -33,19 +42,22 @@ const (
 	typeStream       = 3
 	typeCallWithFDs  = 4
 	typeReplyWithFDs = 5
+	typeStreamHole   = 6 // VIR_NET_STREAM_HOLE, sparse streams
 
 	statusOK    = 0
 	statusError = 1
 )
 
-// Framing limits (§1). The length word counts itself.
+// Framing limits (docs/PROTOCOL.md §1). The length word counts itself.
 const (
-	headerLen = 24
-	// maxAfterLen is the most the daemon sends after the length word.
+	lenWordLen = 4  // VIR_NET_MESSAGE_LEN_MAX
+	headerLen  = 24 // VIR_NET_MESSAGE_HEADER_MAX
+	// maxAfterLen is the most the daemon sends after the length word
+	// (VIR_NET_MESSAGE_MAX).
 	maxAfterLen = 33554432
-	minLen      = 4 + headerLen
-	maxLen      = 4 + maxAfterLen
-	maxFDs      = 32
+	minLen      = lenWordLen + headerLen
+	maxLen      = lenWordLen + maxAfterLen
+	maxFDs      = 32 // VIR_NET_MESSAGE_NUM_FDS_MAX
 )
 
 type header struct {
@@ -77,10 +89,10 @@ func encodePacket(h header, payload []byte) []byte {
 // checkLen validates a length word before anything is allocated for it.
 func checkLen(n uint32) error {
 	if n < minLen {
-		return errors.New("packet length " + strconv.FormatUint(uint64(n), 10) + " is below the minimum of 28")
+		return errors.New("packet length " + strconv.FormatUint(uint64(n), 10) + " is below the minimum of " + strconv.Itoa(minLen))
 	}
 	if n > maxLen {
-		return errors.New("packet length " + strconv.FormatUint(uint64(n), 10) + " exceeds the protocol maximum of 33554436")
+		return errors.New("packet length " + strconv.FormatUint(uint64(n), 10) + " exceeds the protocol maximum of " + strconv.Itoa(maxLen))
 	}
 	return nil
 }
@@ -108,7 +120,8 @@ type reply struct {
 	fds     []int
 }
 
-// isPing reports a keepalive PING, which must be answered with a PONG.
+// isKeepalive reports a message of the keepalive program (a PING, which
+// must be answered with a PONG, or a PONG).
 func (h header) isKeepalive() bool {
 	return h.Prog == progKeepalive && h.Type == typeMessage
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// hx decodes the fact sheet's "spaced hex words" notation.
+// hx decodes hex written as spaced 32-bit words, as docs/PROTOCOL.md
+// writes frames.
 func hx(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
@@ -20,7 +21,8 @@ func hx(t testing.TB, s string) []byte {
 
 var t1UUID = [16]byte{0x05, 0x07, 0x9f, 0x07, 0x35, 0x13, 0x48, 0x42, 0xae, 0x92, 0x99, 0x72, 0x49, 0x36, 0x2e, 0x1b}
 
-// Byte-exact calls from the fact sheet, §11.
+// Byte-exact calls, as libvirt's own client sends them (docs/PROTOCOL.md §3
+// shows the namespace call).
 func TestEncodeCalls(t *testing.T) {
 	name := "lxc:///system"
 	open := encoder{}
@@ -83,8 +85,9 @@ func TestDecodeReplies(t *testing.T) {
 	}
 }
 
-// errorVector is the fact sheet's §4 reply: unknown uuid, 288 bytes, as a
-// libvirt 9.0 daemon words it. Its strings are only data here: a daemon's
+// errorVector is the reply of a libvirt 9.0 daemon to DOMAIN_OPEN_NAMESPACE
+// for an unknown uuid: 288 bytes, a remote_error (docs/PROTOCOL.md §7) as
+// that daemon words it. Its strings are only data here: a daemon's
 // error is relayed as it came, whatever release wrote it.
 func errorVector(t testing.TB) []byte {
 	const uuid = "00000000-1111-2222-3333-444444444444"
@@ -104,7 +107,7 @@ func errorVector(t testing.TB) []byte {
 	e.i32(-1)
 	e.u32(0)
 	pkt := encodePacket(header{Prog: progLXC, Vers: 1, Proc: 1, Type: typeReply, Serial: 2, Status: statusError}, e.b)
-	// Spot-check the framing against the fact sheet's hex.
+	// Spot-check the framing against the bytes that daemon sent.
 	if got, want := hex.EncodeToString(pkt[:44]), strings.Join(strings.Fields(
 		"00000120 00068000 00000001 00000001 00000001 00000002 00000001 0000002a 00000011 00000001 00000063"), ""); got != want {
 		t.Fatalf("vector prefix %s, want %s", got, want)

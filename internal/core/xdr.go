@@ -9,6 +9,9 @@ import (
 // the namespace call needs are implemented: int, unsigned int, string,
 // optional string, fixed opaque (uuid) and remote_nonnull_domain.
 
+// xdrUnit is XDR's unit: every item is a multiple of it, padded with zeros.
+const xdrUnit = 4
+
 // maxString is REMOTE_STRING_MAX: the daemon rejects longer strings, and so do
 // we when decoding, so a hostile length cannot make us allocate much.
 const maxString = 4194304
@@ -37,17 +40,21 @@ func (e *encoder) optStr(s *string) {
 	e.str(*s)
 }
 
-// opaque16 is a fixed-length opaque: raw bytes, no length, no padding needed.
-func (e *encoder) opaque16(b [16]byte) { e.b = append(e.b, b[:]...) }
+// uuidLen is VIR_UUID_BUFLEN, the size of remote_uuid.
+const uuidLen = 16
+
+// uuid is remote_uuid, a fixed-length opaque: raw bytes, no length, no
+// padding needed.
+func (e *encoder) uuid(b [uuidLen]byte) { e.b = append(e.b, b[:]...) }
 
 // domain encodes remote_nonnull_domain.
-func (e *encoder) domain(name string, uuid [16]byte, id int32) {
+func (e *encoder) domain(name string, uuid [uuidLen]byte, id int32) {
 	e.str(name)
-	e.opaque16(uuid)
+	e.uuid(uuid)
 	e.i32(id)
 }
 
-func pad(n int) int { return (4 - n%4) % 4 }
+func pad(n int) int { return (xdrUnit - n%xdrUnit) % xdrUnit }
 
 type decoder struct {
 	b   []byte
@@ -58,12 +65,12 @@ func (d *decoder) u32() uint32 {
 	if d.err != nil {
 		return 0
 	}
-	if len(d.b) < 4 {
+	if len(d.b) < xdrUnit {
 		d.err = errShort
 		return 0
 	}
 	v := binary.BigEndian.Uint32(d.b)
-	d.b = d.b[4:]
+	d.b = d.b[xdrUnit:]
 	return v
 }
 

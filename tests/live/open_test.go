@@ -4,8 +4,10 @@
 // is run with our library and with the system one, and every scenario must
 // give the same result field by field. Besides, each result is checked
 // against facts read independently: the namespace inodes of the container's
-// init in /proc, and the errors libvirt documents (fact sheet §7, §9), so a
-// fault shared by both runs still fails.
+// init in /proc, and the errors libvirt raises (the daemon's checks in
+// docs/PROTOCOL.md §3 and §7, from libvirt's src/lxc/lxc_driver.c; the
+// client's in libvirt's src/libvirt-lxc.c), so a fault shared by both runs
+// still fails.
 package live
 
 import (

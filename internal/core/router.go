@@ -3,13 +3,17 @@ package core
 import (
 	"encoding/binary"
 	"errors"
-	"os"
 	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
+
+// The router: calls in flight on one connection, matched to their replies
+// by serial, with keepalive answered on the way (libvirt's client does the
+// same in src/rpc/virnetclient.c). Procedures (procedures.go) go through
+// call; the socket's bytes and fds through fdpass.go.
 
 // conn is one connection to a daemon, shared by concurrent callers as
 // libvirt's client shares its one connection: each caller writes its CALL
@@ -47,60 +51,6 @@ type waiter struct {
 	done bool
 	r    *reply
 	err  error
-}
-
-// errSelf is returned by dial when the socket's peer is this very process:
-// we are running inside the daemon.
-var errSelf = errors.New("the daemon at the other end of the socket is this process")
-
-// dial connects to a UNIX socket and checks who answers: caller is the
-// process the call is made for.
-func dial(path string, caller int, deadline time.Time) (*conn, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		return nil, systemError(FromRPC, err.(unix.Errno), "Failed to create socket")
-	}
-	if err := connectUnix(fd, path, deadline); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	// SO_PEERCRED is the authoritative "are we the daemon" test: inside
-	// libvirtd a call over the socket would wait on ourselves.
-	if cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil && int(cred.Pid) == caller {
-		unix.Close(fd)
-		return nil, errSelf
-	}
-	return &conn{fd: fd, pid: os.Getpid(), socket: path}, nil
-}
-
-func connectUnix(fd int, path string, deadline time.Time) *Error {
-	what := "Failed to connect socket to '" + path + "'"
-	if path == "" {
-		// libvirt passes the full sockaddr, so an empty path names the
-		// all-zero abstract address, which nobody listens on.
-		return systemError(FromRPC, unix.ECONNREFUSED, what)
-	}
-	for {
-		err := unix.Connect(fd, &unix.SockaddrUnix{Name: path})
-		switch err {
-		case nil:
-			return nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			// Listen backlog full: a blocking connect would wait, so do
-			// the same, within the deadline.
-			if time.Until(deadline) <= 0 {
-				return systemError(FromRPC, unix.EAGAIN, what)
-			}
-			time.Sleep(5 * time.Millisecond)
-			continue
-		}
-		if errno, ok := err.(unix.Errno); ok {
-			return systemError(FromRPC, errno, what)
-		}
-		return newError(ErrInternal, FromRPC, what+": "+err.Error())
-	}
 }
 
 // close closes the fd now if no caller is inside, or when the last one
@@ -194,7 +144,7 @@ func (c *conn) call(prog uint32, proc int32, args []byte, deadline time.Time) (*
 			if !w.done {
 				c.abandonLocked(serial)
 				c.mu.Unlock()
-				return nil, &callError{err: &ioError{op: "reading from the daemon", timeout: true}}
+				return nil, &callError{err: &ioError{op: opRead, timeout: true}}
 			}
 			c.mu.Unlock()
 		}
@@ -305,7 +255,7 @@ func (c *conn) readFor(own uint32, deadline time.Time) {
 			c.breakAll(c.classify(err, c.midFrame))
 			return
 		}
-		if h.Type == typeMessage || h.Type == typeStream || h.Type == 6 {
+		if h.Type == typeMessage || h.Type == typeStream || h.Type == typeStreamHole {
 			// Keepalive, event or stream data where a reply is expected:
 			// answer a PING, drop the rest.
 			c.midFrame = false
@@ -378,7 +328,7 @@ func (c *conn) readFor(own uint32, deadline time.Time) {
 
 // readFrame reads one whole frame with exact-length reads.
 func (c *conn) readFrame(deadline time.Time) (header, []byte, error) {
-	var lenWord [4]byte
+	var lenWord [lenWordLen]byte
 	got, err := readFull(c.fd, lenWord[:], deadline)
 	if got > 0 {
 		c.midFrame = true
@@ -390,7 +340,7 @@ func (c *conn) readFrame(deadline time.Time) (header, []byte, error) {
 	if err := checkLen(n); err != nil {
 		return header{}, nil, protocolError(err.Error())
 	}
-	buf := make([]byte, n-4)
+	buf := make([]byte, n-lenWordLen)
 	if _, err := readFull(c.fd, buf, deadline); err != nil {
 		return header{}, nil, err
 	}
@@ -411,7 +361,7 @@ func (c *conn) readFDs(payload []byte, deadline time.Time) ([]int, []byte, error
 	}
 	if n > maxFDs {
 		return nil, nil, protocolError("the daemon announced " + strconv.FormatUint(uint64(n), 10) +
-			" descriptors, more than the limit of 32")
+			" descriptors, more than the limit of " + strconv.Itoa(maxFDs))
 	}
 	fds := make([]int, 0, n)
 	for i := uint32(0); i < n; i++ {
@@ -441,107 +391,3 @@ type protoErr struct{ msg string }
 func (e *protoErr) Error() string { return e.msg }
 
 func protocolError(msg string) error { return &protoErr{msg} }
-
-// toLibvirtError turns a transport or protocol failure into the libvirt
-// error a caller sees.
-func (c *conn) toLibvirtError(err error) *Error {
-	var le *Error
-	if errors.As(err, &le) {
-		return le
-	}
-	var ie *ioError
-	if errors.As(err, &ie) {
-		switch {
-		case ie.timeout:
-			return newError(ErrTimeout, FromRPC, "no reply from the daemon on '"+c.socket+"' in time; is it hung?")
-		case ie.eof:
-			return systemError(FromRPC, unix.EIO, "End of file while reading data")
-		}
-		return systemError(FromRPC, ie.errno, "Cannot "+verb(ie.op)+" '"+c.socket+"'")
-	}
-	if errors.Is(err, errBadFDMessage) {
-		return systemError(FromRPC, unix.EACCES, "Failed to receive a file descriptor from '"+c.socket+"'")
-	}
-	return newError(ErrRPC, FromRPC, "protocol error talking to '"+c.socket+"': "+err.Error())
-}
-
-func verb(op string) string {
-	switch op {
-	case "writing to the daemon":
-		return "write data to"
-	case "receiving a file descriptor":
-		return "receive a file descriptor from"
-	}
-	return "read data from"
-}
-
-// handshake authenticates and opens the hypervisor connection, as the real
-// client does: AUTH_LIST, AUTH_POLKIT if asked, CONNECT_OPEN.
-func (c *conn) handshake(name string, readonly bool, deadline time.Time) error {
-	r, err := c.call(progRemote, procAuthList, nil, deadline)
-	var le *Error
-	switch {
-	case errors.As(err, &le) && le.Code == ErrNoSupport:
-		// A daemon too old to know AUTH_LIST needs no auth step.
-	case err != nil:
-		return err
-	default:
-		d := decoder{b: r.payload}
-		n := d.u32()
-		if d.err == nil && n > 20 {
-			return &callError{err: protocolError("AUTH_LIST returned more than 20 types")}
-		}
-		types := make([]int32, 0, n)
-		for i := uint32(0); i < n && d.err == nil; i++ {
-			types = append(types, d.i32())
-		}
-		if err := d.done(); err != nil {
-			err := &callError{err: protocolError("malformed AUTH_LIST reply: " + err.Error())}
-			c.breakAll(err)
-			return err
-		}
-		if len(types) > 0 {
-			switch types[0] {
-			case authNone:
-			case authPolkit:
-				if _, err := c.call(progRemote, procAuthPolkit, nil, deadline); err != nil {
-					return err
-				}
-			case authSASL:
-				return newError(ErrUnsupported, FromRemote,
-					"the daemon on '"+c.socket+"' requires SASL authentication, which libvirt-lxc-go does not implement; "+
-						"use a socket configured with auth_unix_rw/auth_unix_ro = \"none\" or \"polkit\"")
-			default:
-				return newError(ErrAuthFailed, FromRemote, "unsupported authentication type "+strconv.Itoa(int(types[0])))
-			}
-		}
-	}
-	e := encoder{}
-	e.optStr(&name)
-	var flags uint32
-	if readonly {
-		flags = connectFlagReadOnly
-	}
-	e.u32(flags)
-	_, err = c.call(progRemote, procConnectOpen, e.b, deadline)
-	return err
-}
-
-// openNamespace is the LXC DOMAIN_OPEN_NAMESPACE call.
-func (c *conn) openNamespace(req *Request, deadline time.Time) ([]int, error) {
-	e := encoder{}
-	e.domain(req.Name, req.UUID, req.ID)
-	e.u32(req.Flags)
-	r, err := c.call(progLXC, procLXCOpenNS, e.b, deadline)
-	if err != nil {
-		return nil, err
-	}
-	// The ret type is void: anything left is a protocol mismatch.
-	if len(r.payload) != 0 {
-		closeAll(r.fds)
-		err := &callError{err: protocolError("unexpected data after the namespace reply")}
-		c.breakAll(err)
-		return nil, err
-	}
-	return r.fds, nil
-}
