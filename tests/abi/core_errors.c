@@ -189,37 +189,24 @@ systemError(lxcCoreOpenFunc coreOpen, const char *dir)
     lxcCoreErrorFree(&go);
 }
 
-/* The Go core's "unsupported flags" (served in-host: the socket's peer is
- * this process, as in the daemon) and C's lxcReportUnsupportedFlags. The
- * domains differ by design: the daemon's LXC driver reports from
- * VIR_FROM_LXC, the client library from VIR_FROM_NONE. */
+/* The Go core's "unsupported flags" (a call of the LXC driver's own, as in
+ * the daemon: served in-host, where the daemon rejects flags first) and C's
+ * lxcReportUnsupportedFlags. The domains differ by design: the daemon's LXC
+ * driver reports from VIR_FROM_LXC, the client library from VIR_FROM_NONE. */
 static void
 flagsError(lxcCoreOpenFunc coreOpen, const char *dir)
 {
     static const char func[] = "lxcDomainLxcOpenNamespace";
-    struct sockaddr_un sa;
-    char uri[512];
+    char path[256], uri[512];
     lxcCoreRequest req;
     lxcCoreError go;
     virError goRaised, cRaised;
-    int sock;
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/self.sock", dir);
-    if ((sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-        bind(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(sock, 4) < 0) {
-        fail("unsupported flags", "cannot listen on %s: %s", sa.sun_path,
-             strerror(errno));
-        if (sock >= 0)
-            close(sock);
-        return;
-    }
-    socketRequest(&req, uri, sizeof(uri), sa.sun_path);
+    snprintf(path, sizeof(path), "%s/none.sock", dir);
+    socketRequest(&req, uri, sizeof(uri), path);
+    req.driver = LXC_CORE_DRIVER_LXC;
     req.flags = 1;
     coreFails(coreOpen, "unsupported flags", &req, &go);
-    close(sock);
-    unlink(sa.sun_path);
     if (go.code != VIR_ERR_INVALID_ARG || go.domain != VIR_FROM_LXC || !go.message) {
         fail("unsupported flags", "the core gave %d/%d message %s detail %s",
              go.code, go.domain, show(go.message), show(go.str2));
@@ -233,6 +220,49 @@ flagsError(lxcCoreOpenFunc coreOpen, const char *dir)
     if (cRaised.domain != VIR_FROM_NONE)
         fail("unsupported flags", "C reports from domain %d", cRaised.domain);
     compareRaised("unsupported flags, raised", &cRaised, &goRaised, 0);
+    lxcCoreErrorFree(&go);
+}
+
+/* The Go core's "not supported" (the socket to dial is one this process
+ * listens on, and no LXC driver runs here: a daemon's own socket) and C's
+ * report for a connection driver without OpenNamespace (open_namespace.c). */
+static void
+unsupportedError(lxcCoreOpenFunc coreOpen, const char *dir)
+{
+    struct sockaddr_un sa;
+    char uri[512];
+    lxcCoreRequest req;
+    lxcCoreError go;
+    virError goRaised, cRaised;
+    int sock;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/self.sock", dir);
+    if ((sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+        bind(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(sock, 4) < 0) {
+        fail("not supported", "cannot listen on %s: %s", sa.sun_path,
+             strerror(errno));
+        if (sock >= 0)
+            close(sock);
+        return;
+    }
+    socketRequest(&req, uri, sizeof(uri), sa.sun_path);
+    req.driver = LXC_CORE_DRIVER_REMOTE;
+    coreFails(coreOpen, "not supported", &req, &go);
+    close(sock);
+    unlink(sa.sun_path);
+    if (go.code != VIR_ERR_NO_SUPPORT || go.message) {
+        fail("not supported", "the core gave %d/%d message %s detail %s",
+             go.code, go.domain, show(go.message), show(go.str2));
+        lxcCoreErrorFree(&go);
+        return;
+    }
+    lxcRaiseCoreError(&go);
+    goRaised = lastError();
+    lxcReportError(VIR_FROM_NONE, VIR_ERR_NO_SUPPORT, "%s", "virDomainLxcOpenNamespace");
+    cRaised = lastError();
+    compareRaised("not supported, raised", &cRaised, &goRaised, 1);
     lxcCoreErrorFree(&go);
 }
 
@@ -259,6 +289,7 @@ main(int argc, char **argv)
     internalError(coreOpen);
     systemError(coreOpen, dir);
     flagsError(coreOpen, dir);
+    unsupportedError(coreOpen, dir);
     rmdir(dir);
     if (!failed)
         printf("C and Go agree on every error both raise\n");
