@@ -15,54 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// daemonPidFile is where the test bed's libvirtd writes its pid.
-const daemonPidFile = "/run/libvirt/lxcgo-libvirtd.pid"
-
-// testbedEnv runs tests/testbed/up.sh with extra environment, e.g.
-// LXCGO_DAEMON_LIBRARY_PATH or LXCGO_DAEMON_RESTART.
-func testbedEnv(t *testing.T, env ...string) {
-	t.Helper()
-	cmd := exec.Command("bash", upScript(t))
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v tests/testbed/up.sh: %v\n%s", env, err, out)
-	}
-}
-
-func upScript(t *testing.T) string {
-	return filepath.Join(repoRoot(t), "tests", "testbed", "up.sh")
-}
-
-// daemonPid is the pid of the test bed's libvirtd.
-func daemonPid(t *testing.T) int {
-	t.Helper()
-	data, err := os.ReadFile(daemonPidFile)
-	if err != nil {
-		t.Fatalf("test bed daemon: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatalf("%s: %v", daemonPidFile, err)
-	}
-	return pid
-}
-
-// mappedFiles lists the files mapped by process pid.
-func mappedFiles(t *testing.T, pid int) map[string]bool {
-	t.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/maps")
-	if err != nil {
-		t.Fatalf("maps of %d: %v", pid, err)
-	}
-	files := map[string]bool{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if i := strings.Index(line, "/"); i >= 0 {
-			files[line[i:]] = true
-		}
-	}
-	return files
-}
-
 // initNamespaces reads the inode of each namespace of the domain's init
 // straight from /proc, without libvirt-lxc: init is the child of the
 // controller, whose pid is the domain id.
