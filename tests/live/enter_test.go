@@ -4,7 +4,6 @@ package live
 
 import (
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -107,7 +106,7 @@ func TestEnterNamespace(t *testing.T) {
 // its checks pass.
 func TestSingleThreadedOpenEnter(t *testing.T) {
 	testbed(t)
-	cmd := exec.Command(program(t, "single_threaded"))
+	cmd := command(t, program(t, "single_threaded"))
 	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+buildDir(t))
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -5,7 +5,6 @@ package live
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -56,9 +55,9 @@ func TestReliabilityEnvironment(t *testing.T) {
 	for _, th := range []string{"threads", "single"} {
 		for _, system := range []bool{false, true} {
 			log := filepath.Join(dir, "strace-"+th)
-			cmd := exec.Command("strace", "-f", "-qq", "-e", "trace=execve", "-v", "-s", "4096",
+			cmd := command(t, "strace", "-f", "-qq", "-e", "trace=execve", "-v", "-s", "4096",
 				"-o", log, prog, testURI, "lxcgo-plain", th)
-			cmd.Env = relEnv(t, system, hostile...)
+			cmd.Env = libEnv(t, system, hostile...)
 			cmd.Stdin = strings.NewReader("go\ngo\n")
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
@@ -66,7 +65,8 @@ func TestReliabilityEnvironment(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s system=%v: %v\n%s\nstderr: %s", th, system, err, out, stderr.String())
 			}
-			l := relLines(string(out))
+			r, _ := parse(string(out))
+			l := r.lines
 			for _, k := range []string{"warm", "call", "recover"} {
 				// LIBVIRT_DEFAULT_URI and the user libvirt.conf are not
 				// for a root caller with an explicit URI: same daemon.
@@ -148,7 +148,7 @@ func relSetuid(t *testing.T, hostile []string, mode string) {
 	if mode != "" {
 		args = append(args, mode)
 	}
-	cmd := exec.Command("strace", args...)
+	cmd := command(t, "strace", args...)
 	// No LD_LIBRARY_PATH: ignored in secure mode; rel_secure's absolute
 	// rpath finds our library.
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "LANG=C"}, hostile...)
@@ -157,9 +157,10 @@ func relSetuid(t *testing.T, hostile []string, mode string) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("setuid rel_secure:\n%s", out)
-	l := relLines(string(out))
-	if l["lib"] != ourLib(t) {
-		t.Fatalf("the setuid copy used %q, not our library", l["lib"])
+	r, _ := parse(string(out))
+	l := r.lines
+	if r.lib != ourLib(t) {
+		t.Fatalf("the setuid copy used %q, not our library", r.lib)
 	}
 	expect(t, "secure", fields(l["secure"]), map[string]string{"at_secure": "1", "uid": "65534", "euid": "0"})
 	// libvirt itself refuses to initialise while uid != euid.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // No fd left behind: successes, flags=1 and an inactive domain mixed,
@@ -46,8 +45,8 @@ func TestReliabilityNoFdLeft(t *testing.T) {
 	testbed(t)
 	prog := program(t, "rel_fdleak")
 	for _, system := range []bool{false, true} {
-		out, _ := relRun(t, 3*time.Minute, relEnv(t, system), prog, "10000")
-		lines := relLines(out)
+		r, _ := runLib(t, prog, system, "10000")
+		out, lines := r.out, r.lines
 		t.Logf("system=%v:\n%s", system, out)
 		for _, fn := range []string{"EnterNamespace", "EnterSecurityLabel", "EnterCGroup"} {
 			f := fields(lines[fn])

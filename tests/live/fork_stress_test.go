@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // 2. Fork stress: zero hangs, zero crashes, Enter* never enter Go.
@@ -23,9 +22,9 @@ func TestReliabilityForkStress(t *testing.T) {
 		{"open", 300, "1"},    // children forked after the load call OpenNamespace
 	} {
 		t.Run(c.mode, func(t *testing.T) {
-			out, _ := relRun(t, 4*time.Minute, relEnv(t, false), prog, c.mode, strconv.Itoa(c.n), "3")
-			t.Log(strings.TrimSpace(out))
-			f := fields(relLines(out)["mode="+c.mode])
+			r, _ := runLib(t, prog, false, c.mode, strconv.Itoa(c.n), "3")
+			t.Log(strings.TrimSpace(r.out))
+			f := fields(r.lines["mode="+c.mode])
 			want := map[string]string{"iterations": strconv.Itoa(c.n), "ok": strconv.Itoa(c.n),
 				"failed": "0", "hangs": "0", "crashes": "0", "core_loaded": c.core}
 			expect(t, c.mode, f, want)

@@ -6,11 +6,29 @@
 // Each program prints "lib <path>" and then one line per scenario (see
 // tests/c/tc.h). Scenarios named diff_* are the deliberate differences; they
 // are left out of the comparison and checked by their own assertions.
+//
+// Where to look:
+//
+//	harness_test.go        this harness: build tree, test bed, running programs
+//	                       (every one bounded by subprocessTimeout), parsing
+//	enter_test.go          the three Enter functions (tests/c/enter_*.c)
+//	open_test.go           OpenNamespace (tests/c/open_ns.c); helpers_open_test.go
+//	coreproc_test.go       the core process (tests/c/coreproc.c); coreproc_helpers_test.go
+//	clients_test.go        virsh, Python, virt-login-shell, a Go host dlopen()ing us
+//	gobinding_test.go      the Go libvirt binding
+//	fdleak_test.go         no fd left behind by any function (tests/c/rel_fdleak.c)
+//	fork_stress_test.go    forks from a busy multi-threaded host (tests/c/rel_fork.c)
+//	hostile_peer_test.go   a misbehaving daemon (tests/c/rel_hostile.c), through
+//	proxy_test.go          the man-in-the-middle proxy that plays it
+//	environment_test.go    a hostile environment, a setuid caller (tests/c/rel_secure.c)
+//	sanitizers_test.go     the C programs under ASan and valgrind
+//	templates_test.go      libvirt's own error messages, read from libvirt.so.0
 package live
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,11 +43,56 @@ import (
 
 const systemLib = "/usr/lib/x86_64-linux-gnu/libvirt-lxc.so.0"
 
+// subprocessTimeout bounds every program a test runs (C programs, clients,
+// builds, tests/testbed/up.sh): a hang fails that test, with what the
+// program printed, rather than the whole run at go test's -timeout. The
+// longest run, one mode of the fork stress, takes about a minute. A limit
+// that is the behaviour under test (a call's deadline) is the test's own.
+const subprocessTimeout = 5 * time.Minute
+
+// command is exec.Command bounded by subprocessTimeout: a program still
+// running then is killed, and the test fails saying so.
+func command(t *testing.T, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), subprocessTimeout)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Cancel = func() error {
+		t.Errorf("%s %v: still running after %v, killed", filepath.Base(name), args, subprocessTimeout)
+		return cmd.Process.Kill()
+	}
+	return cmd
+}
+
 // run is the parsed output of one program run.
 type run struct {
 	lib   string
 	lines map[string]string // scenario name -> rest of its line
 	order []string
+	out   string // stdout as printed
+}
+
+// parse splits a program's output into its "lib" line and a map from the
+// first word of every other line to the rest (the last line wins), and
+// lists the first words printed more than once.
+func parse(out string) (r run, dups []string) {
+	r = run{lines: map[string]string{}, out: out}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		name, rest, _ := strings.Cut(sc.Text(), " ")
+		if name == "lib" {
+			r.lib = rest
+			continue
+		}
+		if _, dup := r.lines[name]; dup {
+			dups = append(dups, name)
+		} else {
+			r.order = append(r.order, name)
+		}
+		r.lines[name] = rest
+	}
+	return r, dups
 }
 
 func buildDir(t *testing.T) string {
@@ -57,10 +120,7 @@ func repoRoot(t *testing.T) string {
 // testbed brings the daemon and the three domains up (idempotent).
 func testbed(t *testing.T) {
 	t.Helper()
-	cmd := exec.Command("bash", filepath.Join(repoRoot(t), "tests", "testbed", "up.sh"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("tests/testbed/up.sh: %v\n%s", err, out)
-	}
+	testbedEnv(t)
 }
 
 // program returns the path of a C test program of the build directory.
@@ -88,37 +148,67 @@ func ourLib(t *testing.T) string {
 	return p
 }
 
-// execute runs prog (with args) with our library, or with the system one
-// preloaded (same soname, so it takes the place of ours).
-func execute(t *testing.T, prog string, system bool, args ...string) run {
-	t.Helper()
-	cmd := exec.Command(prog, args...)
-	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+buildDir(t), "LANG=C", "LC_ALL=C")
+// libEnv is the environment of a program run with our library, or with the
+// system one preloaded (same soname, so it takes the place of ours), plus
+// extra.
+func libEnv(t *testing.T, system bool, extra ...string) []string {
+	env := append(os.Environ(), "LD_LIBRARY_PATH="+buildDir(t), "LANG=C", "LC_ALL=C")
 	if system {
-		cmd.Env = append(cmd.Env, "LD_PRELOAD="+systemLib)
+		env = append(env, "LD_PRELOAD="+systemLib)
 	}
+	return append(env, extra...)
+}
+
+// runLib runs prog (with args) with our library, or with the system one,
+// and parses what it printed, listing the first words printed more than
+// once; the test fails unless the program exits 0.
+func runLib(t *testing.T, prog string, system bool, args ...string) (run, []string) {
+	t.Helper()
+	cmd := command(t, prog, args...)
+	cmd.Env = libEnv(t, system)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("%s %v (system=%v): %v\nstderr: %s\nstdout: %s", prog, args, system, err, stderr.String(), out)
 	}
-	r := run{lines: map[string]string{}}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		name, rest, _ := strings.Cut(sc.Text(), " ")
-		if name == "lib" {
-			r.lib = rest
-			continue
-		}
-		if _, dup := r.lines[name]; dup {
-			t.Fatalf("%s: scenario %s printed twice", prog, name)
-		}
-		r.lines[name] = rest
-		r.order = append(r.order, name)
+	return parse(string(out))
+}
+
+// execute is runLib for a program of scenarios: each prints one line.
+func execute(t *testing.T, prog string, system bool, args ...string) run {
+	t.Helper()
+	r, dups := runLib(t, prog, system, args...)
+	if len(dups) > 0 {
+		t.Fatalf("%s: scenario %s printed twice", prog, dups[0])
 	}
 	return r
+}
+
+// executeBoth runs prog (with args) with each library and checks which
+// library each run used.
+func executeBoth(t *testing.T, name string, args ...string) (ours, sys run) {
+	t.Helper()
+	prog := program(t, name)
+	ours = execute(t, prog, false, args...)
+	sys = execute(t, prog, true, args...)
+	checkLibs(t, ours, sys)
+	return ours, sys
+}
+
+// checkLibs fails unless ours ran our library and sys the system one.
+func checkLibs(t *testing.T, ours, sys run) {
+	t.Helper()
+	if ours.lib != ourLib(t) {
+		t.Fatalf("ours used %q, want %q", ours.lib, ourLib(t))
+	}
+	want, err := filepath.EvalSymlinks(systemLib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sys.lib != want {
+		t.Fatalf("LD_PRELOAD run used %q, want %q", sys.lib, want)
+	}
 }
 
 // both runs prog in both modes, checks which library each run used, and
@@ -126,20 +216,7 @@ func execute(t *testing.T, prog string, system bool, args ...string) run {
 func both(t *testing.T, name string) (ours, sys run) {
 	t.Helper()
 	testbed(t)
-	prog := program(t, name)
-	ours = execute(t, prog, false)
-	sys = execute(t, prog, true)
-
-	if ours.lib != ourLib(t) {
-		t.Fatalf("%s used %q, want our %q", name, ours.lib, ourLib(t))
-	}
-	wantSys, err := filepath.EvalSymlinks(systemLib)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sys.lib != wantSys {
-		t.Fatalf("%s with LD_PRELOAD used %q, want %q", name, sys.lib, wantSys)
-	}
+	ours, sys = executeBoth(t, name)
 	if len(ours.order) == 0 {
 		t.Fatalf("%s printed no scenario", name)
 	}
@@ -208,7 +285,7 @@ const daemonPidFile = "/run/libvirt/lxcgo-libvirtd.pid"
 // LXCGO_DAEMON_LIBRARY_PATH or LXCGO_DAEMON_RESTART.
 func testbedEnv(t *testing.T, env ...string) {
 	t.Helper()
-	cmd := exec.Command("bash", upScript(t))
+	cmd := command(t, "bash", upScript(t))
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v tests/testbed/up.sh: %v\n%s", env, err, out)
@@ -247,50 +324,6 @@ func mappedFiles(t *testing.T, pid int) map[string]bool {
 		}
 	}
 	return files
-}
-
-// relEnv is the environment of a C program run with our library (system:
-// with libvirt's, preloaded in its place).
-func relEnv(t *testing.T, system bool, extra ...string) []string {
-	env := append(os.Environ(), "LD_LIBRARY_PATH="+buildDir(t), "LANG=C", "LC_ALL=C")
-	if system {
-		env = append(env, "LD_PRELOAD="+systemLib)
-	}
-	return append(env, extra...)
-}
-
-// relRun runs a program to completion within limit and returns its stdout.
-func relRun(t *testing.T, limit time.Duration, env []string, prog string, args ...string) (string, string) {
-	t.Helper()
-	cmd := exec.Command(prog, args...)
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(limit, func() { cmd.Process.Kill() })
-	err := cmd.Wait()
-	if !timer.Stop() {
-		t.Fatalf("%s %v: still running after %v, killed\nstdout: %s\nstderr: %s",
-			filepath.Base(prog), args, limit, stdout.String(), stderr.String())
-	}
-	if err != nil {
-		t.Fatalf("%s %v: %v\nstdout: %s\nstderr: %s", filepath.Base(prog), args, err,
-			stdout.String(), stderr.String())
-	}
-	return stdout.String(), stderr.String()
-}
-
-// relLines maps the first word of each line to the rest.
-func relLines(out string) map[string]string {
-	m := map[string]string{}
-	for _, l := range strings.Split(out, "\n") {
-		if k, v, ok := strings.Cut(l, " "); ok {
-			m[k] = v
-		}
-	}
-	return m
 }
 
 func atoi(t *testing.T, where, s string) int {

@@ -4,8 +4,6 @@ package live
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,7 +18,7 @@ import (
 // controller, whose pid is the domain id.
 func initNamespaces(t *testing.T, domain string) map[string]uint64 {
 	t.Helper()
-	out, err := exec.Command("virsh", "-q", "-c", "lxc:///system", "domid", domain).Output()
+	out, err := command(t, "virsh", "-q", "-c", testURI, "domid", domain).Output()
 	if err != nil {
 		t.Fatalf("virsh domid %s: %v", domain, err)
 	}
@@ -52,21 +50,6 @@ func wantInodes(ns map[string]uint64) string {
 		s = append(s, strconv.FormatUint(ns[name], 10))
 	}
 	return strings.Join(s, ",")
-}
-
-// checkLibs fails unless ours ran our library and sys the system one.
-func checkLibs(t *testing.T, ours, sys run) {
-	t.Helper()
-	if ours.lib != ourLib(t) {
-		t.Fatalf("ours used %q, want %q", ours.lib, ourLib(t))
-	}
-	want, err := filepath.EvalSymlinks(systemLib)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sys.lib != want {
-		t.Fatalf("LD_PRELOAD run used %q, want %q", sys.lib, want)
-	}
 }
 
 // compareRuns compares every scenario of a and b field by field, except

@@ -27,8 +27,8 @@ type hostileResult struct {
 func hostileRun(t *testing.T, p *proxy, mode, threads string, system bool, limit time.Duration) hostileResult {
 	t.Helper()
 	uri := "lxc:///system?socket=" + p.path
-	cmd := exec.Command(program(t, "rel_hostile"), uri, "lxcgo-plain", threads)
-	cmd.Env = relEnv(t, system)
+	cmd := command(t, program(t, "rel_hostile"), uri, "lxcgo-plain", threads)
+	cmd.Env = libEnv(t, system)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer

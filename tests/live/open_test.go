@@ -179,11 +179,7 @@ func openInodes(t *testing.T) map[string]string {
 // openBoth runs open_ns with args against both libraries.
 func openBoth(t *testing.T, args ...string) (ours, sys run) {
 	t.Helper()
-	prog := program(t, "open_ns")
-	ours = execute(t, prog, false, args...)
-	sys = execute(t, prog, true, args...)
-	checkLibs(t, ours, sys)
-	return ours, sys
+	return executeBoth(t, "open_ns", args...)
 }
 
 func TestOpenNamespace(t *testing.T) {

@@ -31,8 +31,8 @@ func relCheckOutput(t *testing.T, where, out string) {
 		}
 	}
 	if strings.Contains(out, "fds before=") {
-		if f := relLines(out)["fds"]; !strings.Contains(f, "core_loaded=0") {
-			t.Errorf("%s: the Go core was loaded in the process: %s", where, f)
+		if r, _ := parse(out); !strings.Contains(r.lines["fds"], "core_loaded=0") {
+			t.Errorf("%s: the Go core was loaded in the process: %s", where, r.lines["fds"])
 		}
 	}
 }
@@ -49,7 +49,7 @@ func TestReliabilityASan(t *testing.T) {
 		setup = []string{"setup", "--reconfigure", dir, repoRoot(t), "-Db_sanitize=address", "-Db_lundef=false"}
 	}
 	for _, args := range [][]string{setup, {"compile", "-C", dir}} {
-		cmd := exec.Command("meson", args...)
+		cmd := command(t, "meson", args...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("meson %v: %v\n%s", args, err, out)
@@ -61,7 +61,7 @@ func TestReliabilityASan(t *testing.T) {
 	}
 	for _, pa := range relCProgs {
 		prog := filepath.Join(dir, "tests", "c", pa[0])
-		cmd := exec.Command(prog, pa[1:]...)
+		cmd := command(t, prog, pa[1:]...)
 		cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+dir, "LANG=C", "LC_ALL=C",
 			"ASAN_OPTIONS=detect_leaks=1:exitcode=97:abort_on_error=0")
 		cmd.Stdin = strings.NewReader("go\ngo\n")
@@ -71,8 +71,8 @@ func TestReliabilityASan(t *testing.T) {
 		if err != nil || strings.Contains(stderr.String(), "Sanitizer") {
 			t.Errorf("%v under ASan: %v\nstderr: %s", pa, err, stderr.String())
 		}
-		if l := relLines(stdout.String())["lib"]; !strings.HasPrefix(l, dir+"/") {
-			t.Errorf("%v used %q, not the ASan build", pa, l)
+		if r, _ := parse(stdout.String()); !strings.HasPrefix(r.lib, dir+"/") {
+			t.Errorf("%v used %q, not the ASan build", pa, r.lib)
 		}
 		relCheckOutput(t, pa[0]+" (ASan)", stdout.String())
 	}
@@ -95,8 +95,8 @@ func TestReliabilityValgrind(t *testing.T) {
 		if pa[0] == "rel_fdleak" {
 			args[len(args)-1] = "200" // about 100 times slower under memcheck
 		}
-		cmd := exec.Command("valgrind", args...)
-		cmd.Env = relEnv(t, false)
+		cmd := command(t, "valgrind", args...)
+		cmd.Env = libEnv(t, false)
 		cmd.Stdin = strings.NewReader("go\ngo\n")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
