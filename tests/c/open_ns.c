@@ -3,7 +3,6 @@
  *
  *   open_ns                       one line per scenario (see tc.h)
  *   open_ns stress THREADS CALLS  THREADS threads calling at once, CALLS each
- *   open_ns leak mt|st CALLS      fds left behind by CALLS calls, errors mixed in
  *   open_ns restart CMD [ARG...]  a call, CMD (restarts the daemon), calls again
  *
  * Every returned fd is identified by comparing its st_dev/st_ino with the
@@ -248,74 +247,6 @@ stressMain(int nthreads, int calls)
     return 0;
 }
 
-/* ---- leak: successes and errors mixed, fds counted ------------------- */
-
-static int
-leakMain(int multi, int calls)
-{
-    virConnectPtr conn = tcOpen(0);
-    virDomainPtr plain = tcDomain(conn, "lxcgo-plain");
-    virDomainPtr userns = tcDomain(conn, "lxcgo-userns");
-    virDomainPtr off = tcDomain(conn, "lxcgo-off");
-    int ok = 0, wrong = 0, expectedErr = 0, unexpected = 0, listSet = 0, i, k;
-    static fdSnap cold;
-    fdCount before = { 0, 0, 0 }, after;
-    long long t0;
-
-    tcQuiet(NULL);
-    if (multi)
-        goMultiThreaded();
-    snapTake(&cold);
-    t0 = tcNowMs();
-    for (i = -4; i < calls; i++) {
-        int *fds = JUNK, n, want; /* want: the error code, 0 for success */
-        virDomainPtr dom;
-        unsigned int flags = 0;
-
-        if (i == 0) /* after one call of each kind */
-            before = countFds();
-        switch ((i + 4) % 4) {
-        case 0: dom = plain; want = 0; break;
-        case 1: dom = userns; want = 0; break;
-        case 2: dom = plain; flags = 1; want = VIR_ERR_INVALID_ARG; break;
-        default: dom = off; want = VIR_ERR_OPERATION_INVALID; break;
-        }
-        n = virDomainLxcOpenNamespace(dom, &fds, flags);
-        if (n < 0) {
-            virErrorPtr e = virGetLastError();
-
-            if (fds != NULL)
-                listSet++;
-            if (want && e && e->code == want)
-                expectedErr++;
-            else
-                unexpected++;
-            continue;
-        }
-        if (!want && nsExact(dom == plain ? &plainNs : &usernsNs, fds, n))
-            ok++;
-        else
-            wrong++;
-        for (k = 0; k < n; k++)
-            close(fds[k]);
-        free(fds);
-    }
-    after = countFds();
-    tcPrintLib();
-    /* cold: what the first calls set up for good, named like "new". */
-    tcExtraBuf[0] = '\0';
-    snapNew(&cold);
-    printf("leak_%s calls=%d ok=%d wrong=%d expected_errors=%d unexpected=%d "
-           "fdlist_set_on_error=%d ns_leaked=%d other_leaked=%d sockets_leaked=%d "
-           "cold_%s core=%s ms=%lld\n",
-           multi ? "mt" : "st", calls + 4, ok, wrong, expectedErr, unexpected, listSet,
-           after.ns - before.ns, after.other - before.other,
-           after.sockets - before.sockets, tcExtraBuf,
-           tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no", tcNowMs() - t0);
-    tcRelease();
-    return 0;
-}
-
 /* ---- restart: the daemon goes away between two calls ----------------- */
 
 static char **restartCmd;
@@ -444,8 +375,6 @@ main(int argc, char **argv)
 
     if (argc == 4 && strcmp(argv[1], "stress") == 0)
         return stressMain(atoi(argv[2]), atoi(argv[3]));
-    if (argc == 4 && strcmp(argv[1], "leak") == 0)
-        return leakMain(strcmp(argv[2], "mt") == 0, atoi(argv[3]));
     if (argc >= 3 && strcmp(argv[1], "restart") == 0) {
         restartCmd = argv + 2;
         tcPrintLib();
@@ -453,8 +382,7 @@ main(int argc, char **argv)
         return 0;
     }
     if (argc != 1) {
-        fprintf(stderr, "usage: open_ns [stress THREADS CALLS | leak mt|st CALLS |"
-                " restart CMD...]\n");
+        fprintf(stderr, "usage: open_ns [stress THREADS CALLS | restart CMD...]\n");
         return 2;
     }
 
