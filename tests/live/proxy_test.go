@@ -137,15 +137,18 @@ func (p *proxy) serve() {
 	}
 }
 
+// The proxy's own view of libvirt's framing (see internal/core): a
+// length word, then program, version, procedure, type, serial, status.
 const (
 	progLXC       = 0x00068000
 	progKeepalive = 0x6b656570
 	procLXCOpenNS = 1
+	frameHeader   = 28 // the length word and the six header words
 )
 
 func frame(prog, proc, typ, serial, status uint32, payload []byte) []byte {
-	b := make([]byte, 28, 28+len(payload))
-	binary.BigEndian.PutUint32(b[0:], uint32(28+len(payload)))
+	b := make([]byte, frameHeader, frameHeader+len(payload))
+	binary.BigEndian.PutUint32(b[0:], uint32(frameHeader+len(payload)))
 	for i, v := range []uint32{prog, 1, proc, typ, serial, status} {
 		binary.BigEndian.PutUint32(b[4+4*i:], v)
 	}
@@ -161,7 +164,7 @@ func (p *proxy) fromClient(c *proxyConn) {
 			return
 		}
 		n := binary.BigEndian.Uint32(lw[:])
-		if n < 28 || n > 1<<20 {
+		if n < frameHeader || n > 1<<20 {
 			return
 		}
 		rest := make([]byte, n-4)
