@@ -73,12 +73,14 @@ extern "C" {
  * the core process itself (missing, cannot start, killed, no answer within
  * 35 s) fail the call waiting on it with VIR_ERR_INTERNAL_ERROR saying
  * what happened, and the next call starts a new one (one killed while
- * idle is replaced without failing a call). Tested by:
- * tests/live/coreproc_test.go.
+ * idle is replaced without failing a call).
+ * Tested by: TestCoreProcFaults (killed mid-call, hung, killed while idle);
+ * the first call's cost is measured by bench/run.sh. No test yet for a core
+ * process that is missing or cannot start.
  *
  * Differs: a child forked while another thread makes a first call, which
- * then calls itself, never hangs; with libvirt's library it can. Tested
- * by: TestCoreProcForkRacingFirstCalls.
+ * then calls itself, never hangs; with libvirt's library it can.
+ * Tested by: TestCoreProcForkRacingFirstCalls (ours only).
  *
  * Returns the number of fds in *@fdlist, or -1 on error.
  */
@@ -117,6 +119,11 @@ int virDomainLxcOpenNamespace(virDomainPtr domain,
  * A NULL @domain is accepted on error paths too, and a NULL @fdlist with a
  * non-zero @nfdlist fails with VIR_ERR_INVALID_ARG (libvirt's crashes on
  * both).
+ * Tested by: TestEnterNamespace (tests/c/enter_ns.c scenarios
+ * diff_plain_multi_threaded, diff_userns_multi_threaded, diff_devnull,
+ * diff_null_domain_error; same_user_ns and same_all_ns compared with
+ * libvirt's), TestClientPython, TestClientGoBinding. No test yet for a NULL
+ * @fdlist.
  *
  * Returns 0 on success, -1 on error.
  */
@@ -143,6 +150,8 @@ int virDomainLxcEnterNamespace(virDomainPtr domain,
  *
  * Differs: works in a process that has not initialised libvirt yet (it calls
  * virInitialize()); libvirt's library crashes there.
+ * Tested by: no test yet (the test programs initialise libvirt before they
+ * call it; rel_secure only logs the call in its setuid child).
  *
  * Returns 0 on success, -1 on error.
  */

@@ -54,19 +54,19 @@ int
 main(void)
 {
     static const struct { const char *name; cgCase c; } cases[] = {
-        { "null_domain", { NULL, 0, 0, 0, 0 } },
-        { "bogus_domain", { "BOGUS", 0, 0, 0, 0 } },
-        { "null_domain_handlers", { NULL, 0, 0, 1, 0 } },
-        { "flags", { "lxcgo-plain", 0, 1, 0, 0 } },
-        { "flags_handlers", { "lxcgo-plain", 0, 4, 1, 0 } },
-        { "readonly", { "lxcgo-plain", 1, 0, 0, 0 } },
-        { "readonly_before_flags", { "lxcgo-plain", 1, 1, 0, 0 } },
-        { "readonly_handlers", { "lxcgo-plain", 1, 0, 1, 0 } },
-        { "running", { "lxcgo-plain", 0, 0, 0, 0 } },
-        { "running_handlers", { "lxcgo-plain", 0, 0, 1, 0 } },
-        { "running_userns", { "lxcgo-userns", 0, 0, 0, 0 } },
-        { "running_two_threads", { "lxcgo-plain", 0, 0, 0, 1 } },
-        { "inactive", { "lxcgo-off", 0, 0, 0, 0 } },
+        { "null_domain", { .domain = NULL } },
+        { "bogus_domain", { .domain = "BOGUS" } },
+        { "null_domain_handlers", { .domain = NULL, .handlers = 1 } },
+        { "flags", { .domain = "lxcgo-plain", .flags = 1 } },
+        { "flags_handlers", { .domain = "lxcgo-plain", .flags = 4, .handlers = 1 } },
+        { "readonly", { .domain = "lxcgo-plain", .readonly = 1 } },
+        { "readonly_before_flags", { .domain = "lxcgo-plain", .readonly = 1, .flags = 1 } },
+        { "readonly_handlers", { .domain = "lxcgo-plain", .readonly = 1, .handlers = 1 } },
+        { "running", { .domain = "lxcgo-plain" } },
+        { "running_handlers", { .domain = "lxcgo-plain", .handlers = 1 } },
+        { "running_userns", { .domain = "lxcgo-userns" } },
+        { "running_two_threads", { .domain = "lxcgo-plain", .thread = 1 } },
+        { "inactive", { .domain = "lxcgo-off" } },
     };
     virConnectPtr conn;
     size_t i;

@@ -50,21 +50,23 @@ int
 main(void)
 {
     static const struct { const char *name; slCase c; } cases[] = {
-        { "flags", { "none", "x", 0, 1, 0 } },
-        { "flags_before_null_model", { NULL, NULL, 0, 2, 0 } },
-        { "model_null", { NULL, "x", 0, 0, 0 } },
-        { "label_null", { "none", NULL, 0, 0, 0 } },
-        { "label_null_oldlabel_untouched", { "none", NULL, 1, 0, 0 } },
-        { "none", { "none", "x", 0, 0, 0 } },
-        { "none_oldlabel_zeroed", { "none", "x", 1, 0, 0 } },
-        { "selinux", { "selinux", "system_u:system_r:svirt_lxc_net_t:s0", 0, 0, 0 } },
-        { "selinux_oldlabel", { "selinux", "system_u:system_r:svirt_lxc_net_t:s0", 1, 0, 0 } },
-        { "selinux_long_label", { "selinux", "LONG", 0, 0, 0 } },
-        { "apparmor", { "apparmor", "libvirt-0123", 0, 0, 0 } },
-        { "apparmor_oldlabel_zeroed", { "apparmor", "libvirt-0123", 1, 0, 0 } },
-        { "unknown_model", { "smack", "x", 0, 0, 0 } },
-        { "empty_model", { "", "x", 0, 0, 0 } },
-        { "unknown_model_handlers", { "smack", "x", 0, 0, 1 } },
+        { "flags", { .model = "none", .label = "x", .flags = 1 } },
+        { "flags_before_null_model", { .model = NULL, .label = NULL, .flags = 2 } },
+        { "model_null", { .model = NULL, .label = "x" } },
+        { "label_null", { .model = "none", .label = NULL } },
+        { "label_null_oldlabel_untouched", { .model = "none", .label = NULL, .oldlabel = 1 } },
+        { "none", { .model = "none", .label = "x" } },
+        { "none_oldlabel_zeroed", { .model = "none", .label = "x", .oldlabel = 1 } },
+        { "selinux", { .model = "selinux", .label = "system_u:system_r:svirt_lxc_net_t:s0" } },
+        { "selinux_oldlabel",
+          { .model = "selinux", .label = "system_u:system_r:svirt_lxc_net_t:s0", .oldlabel = 1 } },
+        { "selinux_long_label", { .model = "selinux", .label = "LONG" } },
+        { "apparmor", { .model = "apparmor", .label = "libvirt-0123" } },
+        { "apparmor_oldlabel_zeroed",
+          { .model = "apparmor", .label = "libvirt-0123", .oldlabel = 1 } },
+        { "unknown_model", { .model = "smack", .label = "x" } },
+        { "empty_model", { .model = "", .label = "x" } },
+        { "unknown_model_handlers", { .model = "smack", .label = "x", .handlers = 1 } },
     };
     size_t i;
 

@@ -3,7 +3,6 @@
  *
  *   open_ns                       one line per scenario (see tc.h)
  *   open_ns stress THREADS CALLS  THREADS threads calling at once, CALLS each
- *   open_ns leak mt|st CALLS      fds left behind by CALLS calls, errors mixed in
  *   open_ns restart CMD [ARG...]  a call, CMD (restarts the daemon), calls again
  *
  * Every returned fd is identified by comparing its st_dev/st_ino with the
@@ -23,197 +22,12 @@
  * threads=N (single-threaded scenarios: threads after the call) must be 1
  * for both.
  */
-#include <dirent.h>
 #include <pthread.h>
-#include "tc.h"
 
-/* The daemon's order; cgroup and time are looked at too, to catch an fd of
- * a namespace the daemon never sends. */
-static const char *const nsNames[] = { "user", "ipc", "uts", "net", "pid", "mnt",
-                                       "cgroup", "time" };
-#define NSENT 6
-#define NNAMES 8
+#include "nsfds.h"
 
 #define GONE_NAME "lxcgo-open-gone"
 #define GONE_UUID "6f70656e-6e73-4000-8000-676f6e650001"
-
-typedef struct {
-    pid_t init;
-    struct stat st[NNAMES];
-} nsSet;
-
-static nsSet plainNs, usernsNs;
-
-/* Junk the library must replace with NULL (or leave, where it never gets
- * as far as touching the list). */
-static int junkInt;
-#define JUNK (&junkInt)
-
-static int
-nsLoad(nsSet *set, pid_t init)
-{
-    char path[64];
-    int i;
-
-    memset(set, 0, sizeof(*set));
-    set->init = init;
-    for (i = 0; i < NNAMES; i++) {
-        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)init, nsNames[i]);
-        if (stat(path, &set->st[i]) < 0 && i < NSENT)
-            return -1;
-    }
-    return 0;
-}
-
-/* Index in nsNames of the namespace @fd refers to, or -1. */
-static int
-nsIdentify(const nsSet *set, int fd)
-{
-    struct stat st;
-    int i;
-
-    if (fstat(fd, &st) < 0)
-        return -1;
-    for (i = 0; i < NNAMES; i++) {
-        if (set->st[i].st_ino != 0 && st.st_dev == set->st[i].st_dev &&
-            st.st_ino == set->st[i].st_ino)
-            return i;
-    }
-    return -1;
-}
-
-/* 1 when @fds are exactly init's six namespaces in the daemon's order, all
- * close-on-exec. */
-static int
-nsExact(const nsSet *set, const int *fds, int n)
-{
-    int i;
-
-    if (n != NSENT)
-        return 0;
-    for (i = 0; i < n; i++) {
-        int fl = fcntl(fds[i], F_GETFD);
-
-        if (nsIdentify(set, fds[i]) != i || fl < 0 || !(fl & FD_CLOEXEC))
-            return 0;
-    }
-    return 1;
-}
-
-/* Open fds of this process by kind: namespaces, sockets, anything else. */
-typedef struct {
-    int ns, sockets, other;
-} fdCount;
-
-static fdCount
-countFds(void)
-{
-    fdCount c = { 0, 0, 0 };
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *de;
-    char path[300], target[256];
-
-    if (!d)
-        return c;
-    while ((de = readdir(d))) {
-        ssize_t n;
-        int fd = atoi(de->d_name);
-
-        if (de->d_name[0] == '.' || fd == dirfd(d))
-            continue;
-        snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
-        if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
-            continue;
-        target[n] = '\0';
-        if (strncmp(target, "socket:", 7) == 0)
-            c.sockets++;
-        else if (target[0] != '/' && strncmp(target, "pipe:", 5) != 0 &&
-                 strncmp(target, "anon_inode:", 11) != 0 && strstr(target, ":["))
-            c.ns++;  /* nsfs: "<type>:[<inode>]" */
-        else
-            c.other++;
-    }
-    closedir(d);
-    return c;
-}
-
-/* The fd table, to name the fds a call left open: "<kind>:<cloexec|inherit>"
- * with kind "ns" (a namespace), "socket", "pipe", an anon_inode name or a
- * path, so that the runner can tell the Go runtime's own fds from a leak. */
-#define MAXFD 4096
-typedef struct {
-    char *target[MAXFD];
-} fdSnap;
-
-static void
-snapTake(fdSnap *s)
-{
-    char path[64], target[512];
-    int fd;
-
-    for (fd = 0; fd < MAXFD; fd++) {
-        ssize_t n;
-
-        s->target[fd] = NULL;
-        if (fcntl(fd, F_GETFD) < 0)
-            continue;
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
-            continue;
-        target[n] = '\0';
-        s->target[fd] = strdup(target);
-    }
-}
-
-/* Appends "new=<kind>:<cloexec>,..." for fds open now and not in @s. */
-static void
-snapNew(fdSnap *s)
-{
-    fdSnap now;
-    int fd, first = 1;
-
-    snapTake(&now);
-    tcExtra("new=");
-    for (fd = 0; fd < MAXFD; fd++) {
-        const char *t = now.target[fd];
-        char kind[512];
-        int fl;
-
-        if (!t || (s->target[fd] && strcmp(s->target[fd], t) == 0))
-            continue;
-        if (strncmp(t, "socket:", 7) == 0)
-            snprintf(kind, sizeof(kind), "socket");
-        else if (strncmp(t, "pipe:", 5) == 0)
-            snprintf(kind, sizeof(kind), "pipe");
-        else if (strncmp(t, "anon_inode:", 11) == 0 || t[0] == '/')
-            snprintf(kind, sizeof(kind), "%s", t);
-        else if (strstr(t, ":["))
-            snprintf(kind, sizeof(kind), "ns");
-        else
-            snprintf(kind, sizeof(kind), "%s", t);
-        fl = fcntl(fd, F_GETFD);
-        tcExtra("%s%s:%s", first ? "" : ",", kind,
-                fl >= 0 && (fl & FD_CLOEXEC) ? "cloexec" : "inherit");
-        first = 0;
-    }
-    if (first)
-        tcExtra("none");
-    for (fd = 0; fd < MAXFD; fd++) {
-        free(now.target[fd]);
-        free(s->target[fd]);
-    }
-}
-
-/* Makes this process multi-threaded, as most callers are: ours then runs
- * the call in the in-process Go core. */
-static void
-goMultiThreaded(void)
-{
-    if (tcIdleThread() != 0) {
-        fprintf(stderr, "pthread_create failed\n");
-        exit(2);
-    }
-}
 
 /* "fds=<ns>:<cloexec|inherit>,... ino=<inode>,..." for a successful call,
  * then closes and frees the list; free() crashing would show as a crash. */
@@ -433,74 +247,6 @@ stressMain(int nthreads, int calls)
     return 0;
 }
 
-/* ---- leak: successes and errors mixed, fds counted ------------------- */
-
-static int
-leakMain(int multi, int calls)
-{
-    virConnectPtr conn = tcOpen(0);
-    virDomainPtr plain = tcDomain(conn, "lxcgo-plain");
-    virDomainPtr userns = tcDomain(conn, "lxcgo-userns");
-    virDomainPtr off = tcDomain(conn, "lxcgo-off");
-    int ok = 0, wrong = 0, expectedErr = 0, unexpected = 0, listSet = 0, i, k;
-    static fdSnap cold;
-    fdCount before = { 0, 0, 0 }, after;
-    long long t0;
-
-    tcQuiet(NULL);
-    if (multi)
-        goMultiThreaded();
-    snapTake(&cold);
-    t0 = tcNowMs();
-    for (i = -4; i < calls; i++) {
-        int *fds = JUNK, n, want; /* want: the error code, 0 for success */
-        virDomainPtr dom;
-        unsigned int flags = 0;
-
-        if (i == 0) /* after one call of each kind */
-            before = countFds();
-        switch ((i + 4) % 4) {
-        case 0: dom = plain; want = 0; break;
-        case 1: dom = userns; want = 0; break;
-        case 2: dom = plain; flags = 1; want = VIR_ERR_INVALID_ARG; break;
-        default: dom = off; want = VIR_ERR_OPERATION_INVALID; break;
-        }
-        n = virDomainLxcOpenNamespace(dom, &fds, flags);
-        if (n < 0) {
-            virErrorPtr e = virGetLastError();
-
-            if (fds != NULL)
-                listSet++;
-            if (want && e && e->code == want)
-                expectedErr++;
-            else
-                unexpected++;
-            continue;
-        }
-        if (!want && nsExact(dom == plain ? &plainNs : &usernsNs, fds, n))
-            ok++;
-        else
-            wrong++;
-        for (k = 0; k < n; k++)
-            close(fds[k]);
-        free(fds);
-    }
-    after = countFds();
-    tcPrintLib();
-    /* cold: what the first calls set up for good, named like "new". */
-    tcExtraBuf[0] = '\0';
-    snapNew(&cold);
-    printf("leak_%s calls=%d ok=%d wrong=%d expected_errors=%d unexpected=%d "
-           "fdlist_set_on_error=%d ns_leaked=%d other_leaked=%d sockets_leaked=%d "
-           "cold_%s core=%s ms=%lld\n",
-           multi ? "mt" : "st", calls + 4, ok, wrong, expectedErr, unexpected, listSet,
-           after.ns - before.ns, after.other - before.other,
-           after.sockets - before.sockets, tcExtraBuf,
-           tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no", tcNowMs() - t0);
-    tcRelease();
-    return 0;
-}
-
 /* ---- restart: the daemon goes away between two calls ----------------- */
 
 static char **restartCmd;
@@ -587,53 +333,37 @@ restartRun(void *opaque)
     return n;
 }
 
-/* The init pids may change when the daemon restarts a domain; looked up
- * fresh by each mode. */
-static void
-loadNamespaces(void)
-{
-    virConnectPtr conn = tcOpen(0);
-
-    if (nsLoad(&plainNs, tcInitPid(tcDomain(conn, "lxcgo-plain"))) < 0 ||
-        nsLoad(&usernsNs, tcInitPid(tcDomain(conn, "lxcgo-userns"))) < 0) {
-        fprintf(stderr, "cannot read the containers' init namespaces\n");
-        exit(2);
-    }
-    tcRelease();
-}
-
 int
 main(int argc, char **argv)
 {
     static const struct { const char *name; openCase c; } cases[] = {
-        /* dom, multi, flags, nullList, readonly, handlers */
-        { "plain_mt", { DOM_PLAIN, 1, 0, 0, 0, 0 } },
-        { "userns_mt", { DOM_USERNS, 1, 0, 0, 0, 0 } },
-        { "plain_st", { DOM_PLAIN, 0, 0, 0, 0, 0 } },
-        { "userns_st", { DOM_USERNS, 0, 0, 0, 0, 0 } },
-        { "inactive_mt", { DOM_OFF, 1, 0, 0, 0, 0 } },
-        { "inactive_st", { DOM_OFF, 0, 0, 0, 0, 0 } },
-        { "inactive_global_mt", { DOM_OFF, 1, 0, 0, 0, 1 } },
-        { "inactive_conn_st", { DOM_OFF, 0, 0, 0, 0, 2 } },
-        { "unknown_uuid_mt", { DOM_GONE, 1, 0, 0, 0, 0 } },
-        { "unknown_uuid_st", { DOM_GONE, 0, 0, 0, 0, 0 } },
-        { "unknown_uuid_conn_mt", { DOM_GONE, 1, 0, 0, 0, 2 } },
-        { "unknown_uuid_global_st", { DOM_GONE, 0, 0, 0, 0, 1 } },
-        { "flags_mt", { DOM_PLAIN, 1, 1, 0, 0, 0 } },
-        { "flags_st", { DOM_PLAIN, 0, 1, 0, 0, 0 } },
-        { "flags_conn_mt", { DOM_USERNS, 1, 0x80000000u, 0, 0, 2 } },
-        { "flags_global_st", { DOM_USERNS, 0, 2, 0, 0, 1 } },
-        { "null_domain_mt", { DOM_NULL, 1, 0, 0, 0, 0 } },
-        { "null_domain_global_st", { DOM_NULL, 0, 0, 0, 0, 1 } },
-        { "null_fdlist_mt", { DOM_PLAIN, 1, 0, 1, 0, 0 } },
-        { "null_fdlist_conn_st", { DOM_PLAIN, 0, 0, 1, 0, 2 } },
-        { "readonly_mt", { DOM_PLAIN, 1, 0, 0, 1, 0 } },
-        { "readonly_st", { DOM_USERNS, 0, 0, 0, 1, 0 } },
-        { "readonly_conn_mt", { DOM_PLAIN, 1, 0, 0, 1, 2 } },
-        { "readonly_global_st", { DOM_PLAIN, 0, 0, 0, 1, 1 } },
+        { "plain_mt", { .dom = DOM_PLAIN, .multi = 1 } },
+        { "userns_mt", { .dom = DOM_USERNS, .multi = 1 } },
+        { "plain_st", { .dom = DOM_PLAIN } },
+        { "userns_st", { .dom = DOM_USERNS } },
+        { "inactive_mt", { .dom = DOM_OFF, .multi = 1 } },
+        { "inactive_st", { .dom = DOM_OFF } },
+        { "inactive_global_mt", { .dom = DOM_OFF, .multi = 1, .handlers = 1 } },
+        { "inactive_conn_st", { .dom = DOM_OFF, .handlers = 2 } },
+        { "unknown_uuid_mt", { .dom = DOM_GONE, .multi = 1 } },
+        { "unknown_uuid_st", { .dom = DOM_GONE } },
+        { "unknown_uuid_conn_mt", { .dom = DOM_GONE, .multi = 1, .handlers = 2 } },
+        { "unknown_uuid_global_st", { .dom = DOM_GONE, .handlers = 1 } },
+        { "flags_mt", { .dom = DOM_PLAIN, .multi = 1, .flags = 1 } },
+        { "flags_st", { .dom = DOM_PLAIN, .flags = 1 } },
+        { "flags_conn_mt", { .dom = DOM_USERNS, .multi = 1, .flags = 0x80000000u, .handlers = 2 } },
+        { "flags_global_st", { .dom = DOM_USERNS, .flags = 2, .handlers = 1 } },
+        { "null_domain_mt", { .dom = DOM_NULL, .multi = 1 } },
+        { "null_domain_global_st", { .dom = DOM_NULL, .handlers = 1 } },
+        { "null_fdlist_mt", { .dom = DOM_PLAIN, .multi = 1, .nullList = 1 } },
+        { "null_fdlist_conn_st", { .dom = DOM_PLAIN, .nullList = 1, .handlers = 2 } },
+        { "readonly_mt", { .dom = DOM_PLAIN, .multi = 1, .readonly = 1 } },
+        { "readonly_st", { .dom = DOM_USERNS, .readonly = 1 } },
+        { "readonly_conn_mt", { .dom = DOM_PLAIN, .multi = 1, .readonly = 1, .handlers = 2 } },
+        { "readonly_global_st", { .dom = DOM_PLAIN, .readonly = 1, .handlers = 1 } },
         /* Checked before the domain is looked at: flags and read-only. */
-        { "readonly_flags_st", { DOM_OFF, 0, 1, 0, 1, 0 } },
-        { "null_fdlist_flags_mt", { DOM_OFF, 1, 1, 1, 0, 0 } },
+        { "readonly_flags_st", { .dom = DOM_OFF, .flags = 1, .readonly = 1 } },
+        { "null_fdlist_flags_mt", { .dom = DOM_OFF, .multi = 1, .flags = 1, .nullList = 1 } },
     };
     size_t i;
 
@@ -644,8 +374,6 @@ main(int argc, char **argv)
 
     if (argc == 4 && strcmp(argv[1], "stress") == 0)
         return stressMain(atoi(argv[2]), atoi(argv[3]));
-    if (argc == 4 && strcmp(argv[1], "leak") == 0)
-        return leakMain(strcmp(argv[2], "mt") == 0, atoi(argv[3]));
     if (argc >= 3 && strcmp(argv[1], "restart") == 0) {
         restartCmd = argv + 2;
         tcPrintLib();
@@ -653,8 +381,7 @@ main(int argc, char **argv)
         return 0;
     }
     if (argc != 1) {
-        fprintf(stderr, "usage: open_ns [stress THREADS CALLS | leak mt|st CALLS |"
-                " restart CMD...]\n");
+        fprintf(stderr, "usage: open_ns [stress THREADS CALLS | restart CMD...]\n");
         return 2;
     }
 

@@ -1,27 +1,35 @@
 /*
- * rel_fdleak: no fd left behind by the three Enter functions.
+ * rel_fdleak: no fd left behind by any of the four functions, success and
+ * error paths mixed, with either library.
  *
- *   rel_fdleak [N]        (default 10000 calls per function)
+ *   rel_fdleak [N]             the three Enter functions (default 10000
+ *                              calls per function)
+ *   rel_fdleak open mt|st N    OpenNamespace from a multi-threaded or a
+ *                              single-threaded caller
  *
- * Each function runs N times in its own forked child (entering changes the
- * child's namespaces and cgroups), success and error paths mixed, and the
- * child counts its open fds (/proc/<pid>/fd) before and after. One line per
- * function:
+ * Enter: each function runs N times in its own forked child (entering
+ * changes the child's namespaces and cgroups), and the child counts its
+ * open fds (/proc/<pid>/fd) before and after. One line per function:
  *   <func> calls=N ok=<n> err=<n> fds_before=<n> fds_after=<n>
  * or "<func> crashed signal=<n>" / "<func> exited status=<n>".
  *
- * Run with our library and with the system one (LD_PRELOAD) by the live
- * runner, which compares.
+ * OpenNamespace: one call of each kind (successes on both domains, flags=1,
+ * an inactive domain), then N more, each answer checked against the init's
+ * namespaces and the fds counted by kind from after the first four calls:
+ *   leak_<mt|st> calls=N+4 ok= wrong= expected_errors= unexpected=
+ *       fdlist_set_on_error= ns_leaked= other_leaked= sockets_leaked=
+ *       cold_new=<what the first calls set up for good> core= ms=
+ *
+ * Run with our library and with the system one (LD_PRELOAD) by
+ * tests/live/fdleak_test.go, which compares.
  */
+#include "nsfds.h"
 #include "rel_util.h"
-
-#define NSCOUNT 6
-static const char *const nsNames[NSCOUNT] = { "user", "ipc", "uts", "net", "pid", "mnt" };
 
 static int iterations = 10000;
 static virConnectPtr rwConn, roConn;
 static virDomainPtr plainDom, offDom, roDom;
-static int containerFds[NSCOUNT], hostFds[NSCOUNT];
+static int containerFds[NSENT], hostFds[NSENT];
 
 static void
 openNs(pid_t pid, int *fds)
@@ -29,7 +37,7 @@ openNs(pid_t pid, int *fds)
     char path[64];
     int i;
 
-    for (i = 0; i < NSCOUNT; i++) {
+    for (i = 0; i < NSENT; i++) {
         snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, nsNames[i]);
         if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
             perror(path);
@@ -58,11 +66,11 @@ nsCall(int i)
 
     switch (i % 6) {
     case 0: /* into the container, collecting the old namespaces */
-        ret = virDomainLxcEnterNamespace(plainDom, NSCOUNT, containerFds,
+        ret = virDomainLxcEnterNamespace(plainDom, NSENT, containerFds,
                                          &nold, &old, 0);
         break;
     case 1: /* back to the host's namespaces (a real change every time) */
-        ret = virDomainLxcEnterNamespace(plainDom, NSCOUNT, hostFds,
+        ret = virDomainLxcEnterNamespace(plainDom, NSENT, hostFds,
                                          &nold, &old, 0);
         break;
     case 2: /* not a namespace: an error with ours, ignored by libvirt's */
@@ -78,7 +86,7 @@ nsCall(int i)
         ret = virDomainLxcEnterNamespace(plainDom, 0, containerFds, &nold, &old, 0);
         break;
     default: /* unknown flag */
-        ret = virDomainLxcEnterNamespace(plainDom, NSCOUNT, containerFds,
+        ret = virDomainLxcEnterNamespace(plainDom, NSENT, containerFds,
                                          &nold, &old, 1);
         break;
     }
@@ -168,11 +176,86 @@ runFunc(const char *name, int (*call)(int))
     fflush(stdout);
 }
 
+/* ---- OpenNamespace: successes and errors mixed, fds counted ---------- */
+
+static int
+leakMain(int multi, int calls)
+{
+    virConnectPtr conn = tcOpen(0);
+    virDomainPtr plain = tcDomain(conn, "lxcgo-plain");
+    virDomainPtr userns = tcDomain(conn, "lxcgo-userns");
+    virDomainPtr off = tcDomain(conn, "lxcgo-off");
+    int ok = 0, wrong = 0, expectedErr = 0, unexpected = 0, listSet = 0, i, k;
+    static fdSnap cold;
+    fdCount before = { 0, 0, 0 }, after;
+    long long t0;
+
+    tcQuiet(NULL);
+    if (multi)
+        goMultiThreaded();
+    snapTake(&cold);
+    t0 = tcNowMs();
+    for (i = -4; i < calls; i++) {
+        int *fds = JUNK, n, want; /* want: the error code, 0 for success */
+        virDomainPtr dom;
+        unsigned int flags = 0;
+
+        if (i == 0) /* after one call of each kind */
+            before = countFds();
+        switch ((i + 4) % 4) {
+        case 0: dom = plain; want = 0; break;
+        case 1: dom = userns; want = 0; break;
+        case 2: dom = plain; flags = 1; want = VIR_ERR_INVALID_ARG; break;
+        default: dom = off; want = VIR_ERR_OPERATION_INVALID; break;
+        }
+        n = virDomainLxcOpenNamespace(dom, &fds, flags);
+        if (n < 0) {
+            virErrorPtr e = virGetLastError();
+
+            if (fds != NULL)
+                listSet++;
+            if (want && e && e->code == want)
+                expectedErr++;
+            else
+                unexpected++;
+            continue;
+        }
+        if (!want && nsExact(dom == plain ? &plainNs : &usernsNs, fds, n))
+            ok++;
+        else
+            wrong++;
+        for (k = 0; k < n; k++)
+            close(fds[k]);
+        free(fds);
+    }
+    after = countFds();
+    tcPrintLib();
+    /* cold: what the first calls set up for good, named like "new". */
+    tcExtraBuf[0] = '\0';
+    snapNew(&cold);
+    printf("leak_%s calls=%d ok=%d wrong=%d expected_errors=%d unexpected=%d "
+           "fdlist_set_on_error=%d ns_leaked=%d other_leaked=%d sockets_leaked=%d "
+           "cold_%s core=%s ms=%lld\n",
+           multi ? "mt" : "st", calls + 4, ok, wrong, expectedErr, unexpected, listSet,
+           after.ns - before.ns, after.other - before.other,
+           after.sockets - before.sockets, tcExtraBuf,
+           tcMapped("libvirt-lxc-core") == 1 ? "yes" : "no", tcNowMs() - t0);
+    tcRelease();
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     pid_t init;
 
+    if (argc == 4 && strcmp(argv[1], "open") == 0) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (virInitialize() < 0)
+            return 2;
+        loadNamespaces();
+        return leakMain(strcmp(argv[2], "mt") == 0, atoi(argv[3]));
+    }
     if (argc > 1)
         iterations = atoi(argv[1]);
     tcPrintLib();

@@ -50,7 +50,7 @@ func systemLibReal(t *testing.T) string {
 // is the container's init.
 func initNS(t *testing.T, dom string) []string {
 	t.Helper()
-	out, err := exec.Command("virsh", "-q", "-c", testURI, "domid", dom).Output()
+	out, err := command(t, "virsh", "-q", "-c", testURI, "domid", dom).Output()
 	if err != nil {
 		t.Fatalf("virsh domid %s: %v", dom, err)
 	}
@@ -195,7 +195,7 @@ func TestClientVirsh(t *testing.T) {
 					args = append(args, "--noseclabel")
 				}
 				args = append(args, "--", "/bin/sh", "-c", insideCmd)
-				cmd := exec.Command("virsh", args...)
+				cmd := command(t, "virsh", args...)
 				trace := filepath.Join(tmp, "ld")
 				cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C", "LD_DEBUG=libs",
 					"LD_DEBUG_OUTPUT="+trace, "LD_LIBRARY_PATH=")
@@ -234,7 +234,7 @@ func TestClientVirsh(t *testing.T) {
 // runPython runs tests/clients/pylxc.py and decodes its report.
 func runPython(t *testing.T, ours bool) map[string]any {
 	t.Helper()
-	cmd := exec.Command("/usr/bin/python3", filepath.Join(repoRoot(t), "tests", "clients", "pylxc.py"))
+	cmd := command(t, "/usr/bin/python3", filepath.Join(repoRoot(t), "tests", "clients", "pylxc.py"))
 	cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C", "LD_LIBRARY_PATH=")
 	if ours {
 		cmd.Env = append(cmd.Env, "LD_LIBRARY_PATH="+buildDir(t))
@@ -406,7 +406,7 @@ func TestClientLoginShell(t *testing.T) {
 				}
 				// The sleep gives the script time to read the maps of the
 				// helper, which waits for the command.
-				cmd := exec.Command(script, out, build, dom, uid, uid, "sleep 0.2; "+insideCmd)
+				cmd := command(t, script, out, build, dom, uid, uid, "sleep 0.2; "+insideCmd)
 				if r := runClient(t, cmd); r.rc != 0 {
 					t.Fatalf("login-shell.sh: exit %d\n%s%s", r.rc, r.stdout, r.stderr)
 				}
@@ -473,7 +473,7 @@ type godlopenReport struct {
 func TestClientGoDlopen(t *testing.T) {
 	testbed(t)
 	bin := filepath.Join(t.TempDir(), "godlopen")
-	build := exec.Command("go", "build", "-o", bin, "./tests/clients/godlopen")
+	build := command(t, "go", "build", "-o", bin, "./tests/clients/godlopen")
 	build.Dir = repoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -484,7 +484,7 @@ func TestClientGoDlopen(t *testing.T) {
 		if ours {
 			lib = ourLib(t)
 		}
-		cmd := exec.Command(bin, "-lib", lib, "-busy", "2s", "-repeat", "20")
+		cmd := command(t, bin, "-lib", lib, "-busy", "2s", "-repeat", "20")
 		cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH=")
 		r := runClient(t, cmd)
 		if r.rc != 0 {

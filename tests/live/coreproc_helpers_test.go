@@ -4,7 +4,6 @@ package live
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -76,7 +75,7 @@ func procStatus(pid int, field string) string {
 // would raise if it ran the Go runtime in the daemon.
 func daemonFixedThreads(t *testing.T, pid int) int {
 	t.Helper()
-	out, err := exec.Command("virt-admin", "srv-threadpool-info", "libvirtd").CombinedOutput()
+	out, err := command(t, "virt-admin", "srv-threadpool-info", "libvirtd").CombinedOutput()
 	if err != nil {
 		t.Fatalf("virt-admin srv-threadpool-info libvirtd: %v\n%s", err, out)
 	}

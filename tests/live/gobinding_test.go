@@ -5,7 +5,6 @@ package live
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -44,7 +43,7 @@ func buildGoBinding(t *testing.T, dir string) string {
 		t.Fatalf("the Go libvirt binding is missing (%v): tests/testbed/up.sh installs golang-github-libvirt-libvirt-go-dev", err)
 	}
 	bin := filepath.Join(dir, "gobinding")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd := command(t, "go", "build", "-o", bin, ".")
 	cmd.Dir = filepath.Join(repoRoot(t), "tests", "clients", "gobinding")
 	// GOFLAGS: a module-mode flag from the caller's environment would be an
 	// error in GOPATH mode; no VCS stamping of this tree either.
@@ -60,7 +59,7 @@ func buildGoBinding(t *testing.T, dir string) string {
 // whether each has our Go core mapped.
 func runGoBinding(t *testing.T, bin string, ours bool) (goBindingReport, map[int]bool) {
 	t.Helper()
-	cmd := exec.Command(bin, "-hold", "-repeat", "20", "-goroutines", "4")
+	cmd := command(t, bin, "-hold", "-repeat", "20", "-goroutines", "4")
 	cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C", "LD_LIBRARY_PATH=")
 	if ours {
 		cmd.Env = append(cmd.Env, "LD_LIBRARY_PATH="+buildDir(t))

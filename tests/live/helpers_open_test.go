@@ -4,8 +4,6 @@ package live
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,60 +13,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// daemonPidFile is where the test bed's libvirtd writes its pid.
-const daemonPidFile = "/run/libvirt/lxcgo-libvirtd.pid"
-
-// testbedEnv runs tests/testbed/up.sh with extra environment, e.g.
-// LXCGO_DAEMON_LIBRARY_PATH or LXCGO_DAEMON_RESTART.
-func testbedEnv(t *testing.T, env ...string) {
-	t.Helper()
-	cmd := exec.Command("bash", upScript(t))
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v tests/testbed/up.sh: %v\n%s", env, err, out)
-	}
-}
-
-func upScript(t *testing.T) string {
-	return filepath.Join(repoRoot(t), "tests", "testbed", "up.sh")
-}
-
-// daemonPid is the pid of the test bed's libvirtd.
-func daemonPid(t *testing.T) int {
-	t.Helper()
-	data, err := os.ReadFile(daemonPidFile)
-	if err != nil {
-		t.Fatalf("test bed daemon: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatalf("%s: %v", daemonPidFile, err)
-	}
-	return pid
-}
-
-// mappedFiles lists the files mapped by process pid.
-func mappedFiles(t *testing.T, pid int) map[string]bool {
-	t.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/maps")
-	if err != nil {
-		t.Fatalf("maps of %d: %v", pid, err)
-	}
-	files := map[string]bool{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if i := strings.Index(line, "/"); i >= 0 {
-			files[line[i:]] = true
-		}
-	}
-	return files
-}
-
 // initNamespaces reads the inode of each namespace of the domain's init
 // straight from /proc, without libvirt-lxc: init is the child of the
 // controller, whose pid is the domain id.
 func initNamespaces(t *testing.T, domain string) map[string]uint64 {
 	t.Helper()
-	out, err := exec.Command("virsh", "-q", "-c", "lxc:///system", "domid", domain).Output()
+	out, err := command(t, "virsh", "-q", "-c", testURI, "domid", domain).Output()
 	if err != nil {
 		t.Fatalf("virsh domid %s: %v", domain, err)
 	}
@@ -100,21 +50,6 @@ func wantInodes(ns map[string]uint64) string {
 		s = append(s, strconv.FormatUint(ns[name], 10))
 	}
 	return strings.Join(s, ",")
-}
-
-// checkLibs fails unless ours ran our library and sys the system one.
-func checkLibs(t *testing.T, ours, sys run) {
-	t.Helper()
-	if ours.lib != ourLib(t) {
-		t.Fatalf("ours used %q, want %q", ours.lib, ourLib(t))
-	}
-	want, err := filepath.EvalSymlinks(systemLib)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sys.lib != want {
-		t.Fatalf("LD_PRELOAD run used %q, want %q", sys.lib, want)
-	}
 }
 
 // compareRuns compares every scenario of a and b field by field, except

@@ -181,11 +181,7 @@ func openInodes(t *testing.T) map[string]string {
 // openBoth runs open_ns with args against both libraries.
 func openBoth(t *testing.T, args ...string) (ours, sys run) {
 	t.Helper()
-	prog := program(t, "open_ns")
-	ours = execute(t, prog, false, args...)
-	sys = execute(t, prog, true, args...)
-	checkLibs(t, ours, sys)
-	return ours, sys
+	return executeBoth(t, "open_ns", args...)
 }
 
 func TestOpenNamespace(t *testing.T) {
@@ -212,38 +208,6 @@ func TestOpenNamespaceSixteenThreads(t *testing.T) {
 	expect(t, "ours", o, map[string]string{"core": "yes", "sockets": "+0"})
 	expect(t, "system", s, map[string]string{"core": "no", "sockets": "+0"})
 	t.Logf("16x1000 calls: ours %s ms, system %s ms", o["ms"], s["ms"])
-}
-
-// No fd left behind: successes, flags=1 and an inactive domain mixed,
-// counted after one call of each kind. Single-threaded, ours runs the
-// helper each time (about 7 ms a call), hence fewer calls.
-func TestOpenNamespaceNoFdLeft(t *testing.T) {
-	testbed(t)
-	for _, c := range []struct {
-		mode  string
-		calls int
-	}{{"mt", 10000}, {"st", 1000}} {
-		t.Run(c.mode, func(t *testing.T) {
-			ours, sys := openBoth(t, "leak", c.mode, strconv.Itoa(c.calls))
-			compareRuns(t, "leak (-ours +system)", ours, sys, "core", "cold_new", "ms")
-			total := c.calls + 4
-			want := map[string]string{"calls": strconv.Itoa(total),
-				"ok": strconv.Itoa(total / 2), "wrong": "0",
-				"expected_errors": strconv.Itoa(total / 2), "unexpected": "0",
-				"fdlist_set_on_error": "0", "ns_leaked": "0", "other_leaked": "0",
-				"sockets_leaked": "0"}
-			line := "leak_" + c.mode
-			o, s := fields(ours.lines[line]), fields(sys.lines[line])
-			expect(t, "ours", o, want)
-			expect(t, "system", s, want)
-			expect(t, "system", s, map[string]string{"core": "no", "cold_new": "none"})
-			core := map[string]string{"mt": "yes", "st": "no"}[c.mode]
-			expect(t, "ours", o, map[string]string{"core": core})
-			by := map[string]servedBy{"mt": servedInProcess, "st": servedByCoreProc}[c.mode]
-			checkNewFds(t, "ours (from before the first call)", o["cold_new"], by)
-			t.Logf("%d calls %s: ours %s ms, system %s ms", total, c.mode, o["ms"], s["ms"])
-		})
-	}
 }
 
 // The daemon restarted between two calls. Ours keeps its own

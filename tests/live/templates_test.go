@@ -4,7 +4,6 @@ package live
 
 import (
 	"encoding/json"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +27,7 @@ func libvirtTemplate(t *testing.T, code int) string {
 	if s, ok := templates.byCode[code]; ok {
 		return s
 	}
-	out, err := exec.Command("python3", "-c", `import ctypes, json, sys
+	out, err := command(t, "python3", "-c", `import ctypes, json, sys
 f = ctypes.CDLL("libvirt.so.0").virErrorMsg
 f.restype, f.argtypes = ctypes.c_char_p, [ctypes.c_int, ctypes.c_char_p]
 r = f(int(sys.argv[1]), b"detail")

@@ -1,0 +1,36 @@
+//go:build live
+
+package live
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// 2. Fork stress: zero hangs, zero crashes, Enter* never enter Go.
+func TestReliabilityForkStress(t *testing.T) {
+	testbed(t)
+	prog := program(t, "rel_fork")
+	for _, c := range []struct {
+		mode string
+		n    int
+		core string
+	}{
+		{"enter", 10000, "0"}, // the core never loaded
+		{"core", 10000, "1"},  // the core loaded in the parent (virsh)
+		{"open", 300, "1"},    // children forked after the load call OpenNamespace
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			r, _ := runLib(t, prog, false, c.mode, strconv.Itoa(c.n), "3")
+			t.Log(strings.TrimSpace(r.out))
+			f := fields(r.lines["mode="+c.mode])
+			want := map[string]string{"iterations": strconv.Itoa(c.n), "ok": strconv.Itoa(c.n),
+				"failed": "0", "hangs": "0", "crashes": "0", "core_loaded": c.core}
+			expect(t, c.mode, f, want)
+			if th := atoi(t, "threads", f["threads"]); th < 4 {
+				t.Errorf("the parent was not multi-threaded (threads=%d)", th)
+			}
+		})
+	}
+}
