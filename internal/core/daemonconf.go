@@ -28,10 +28,12 @@ const daemonConfigDir = "/etc/libvirt"
 // every Linux ABI Go supports (sysconf(_SC_CLK_TCK) needs libc).
 const userHZ = 100
 
-// startSlack widens "changed after the daemon started": the start time is
-// estimated from /proc/stat's btime (whole seconds, and recomputed from the
-// wall clock, which may have been stepped since).
-const startSlack = 2 * time.Second
+// startSlack widens "changed after the daemon started" for what the
+// estimate of the start time may miss: starttime counts whole clock ticks,
+// and the wall clock may have been adjusted since. Small, because a file
+// written just before a start (a configuration tool writing it, then
+// restarting the daemon) is refused for the daemon's whole life.
+const startSlack = 100 * time.Millisecond
 
 // accessDriversKey is the daemon setting that enables access control
 // (remote_daemon_config.c, daemonConfigLoadOptions).
@@ -167,9 +169,10 @@ func procEuid(pid int) (int, error) {
 }
 
 // procStart estimates when pid started, never later than it did: boot time
-// (/proc/stat btime, rounded down) plus starttime (field 22 of
-// /proc/<pid>/stat, counted after the command name, which may hold spaces
-// and parentheses).
+// plus starttime (field 22 of /proc/<pid>/stat, counted after the command
+// name, which may hold spaces and parentheses). /proc/stat's btime gives
+// the boot time in whole seconds; the clocks give it to the microsecond
+// (wall clock less time since boot), used when it agrees with btime.
 func procStart(pid int) (time.Time, error) {
 	stat, err := os.ReadFile(procPath(pid, "stat"))
 	if err != nil {
@@ -200,10 +203,25 @@ func procStart(pid int) (time.Time, error) {
 			if err != nil {
 				return time.Time{}, err
 			}
-			return time.Unix(boot, 0).Add(time.Duration(ticks) * time.Second / userHZ), nil
+			return bootTime(boot).Add(time.Duration(ticks) * time.Second / userHZ), nil
 		}
 	}
 	return time.Time{}, errors.New("no btime in " + procRoot + "/stat")
+}
+
+// bootTime refines btime (whole seconds, rounded down) from the clocks.
+// Without agreement (a clock stepped, a /proc of tests) btime stands.
+func bootTime(btime int64) time.Time {
+	var real, boot unix.Timespec
+	coarse := time.Unix(btime, 0)
+	if unix.ClockGettime(unix.CLOCK_REALTIME, &real) != nil || unix.ClockGettime(unix.CLOCK_BOOTTIME, &boot) != nil {
+		return coarse
+	}
+	fine := time.Unix(real.Sec, real.Nsec).Add(-time.Duration(boot.Nano()))
+	if fine.Before(coarse) || !fine.Before(coarse.Add(time.Second)) {
+		return coarse
+	}
+	return fine
 }
 
 // daemonOption is one entry of remote_daemon.c's getopt_long table.

@@ -106,7 +106,16 @@ start_daemon() {
     # of idling, for a client that asked for keepalive and then does not
     # answer, takes seconds here (tests/live/coreproc_test.go). Otherwise
     # the defaults, as with no configuration file.
-    printf 'keepalive_interval = 1\nkeepalive_count = 2\n' >"$STATE/libvirtd.conf"
+    # Written only when it changes, and then a moment before the start: our
+    # library in the daemon refuses a config file newer than the daemon
+    # (internal/core/daemonconf.go), as what it read is then unknown.
+    printf 'keepalive_interval = 1\nkeepalive_count = 2\n' >"$STATE/libvirtd.conf.new"
+    if cmp -s "$STATE/libvirtd.conf.new" "$STATE/libvirtd.conf"; then
+        rm -f "$STATE/libvirtd.conf.new"
+    else
+        mv "$STATE/libvirtd.conf.new" "$STATE/libvirtd.conf"
+        sleep 0.5
+    fi
     local activate=() envs=()
     [ -n "$LIB" ] && envs+=("LD_LIBRARY_PATH=$LIB")
     [ "$DRIVERS" = nolxc ] && envs+=("LIBVIRT_DRIVER_DIR=$(nolxc_driver_dir)")
