@@ -28,10 +28,9 @@ lxcSelinuxGetcon(char *buf, size_t size)
 
     if ((n = lxcReadSmallFile("/proc/thread-self/attr/current", buf, size)) < 0)
         return -1;
-    /* The kernel may end the context with a NUL or a newline. */
-    n = strcspn(buf, "\n");
-    buf[n] = '\0';
-    return n;
+    /* Up to the first NUL (SELinux ends the context with one), a newline
+     * kept (AppArmor ends its label with one), as libselinux returns it. */
+    return strlen(buf);
 }
 
 /* security_getenforce(): 0 permissive, 1 enforcing, -1 with errno set

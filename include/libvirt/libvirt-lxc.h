@@ -103,7 +103,9 @@ int virDomainLxcOpenNamespace(virDomainPtr domain,
  * caller's namespaces (user, ipc, uts, net, pid, mnt, those that can be
  * opened) are returned first, in a malloc()ed array the caller free()s; they
  * are not close-on-exec, as in libvirt. On failure they are closed, the array
- * freed and *@noldfdlist set to 0. Namespaces already joined stay joined.
+ * freed, *@oldfdlist set to NULL and *@noldfdlist to 0. Namespaces already
+ * joined stay joined. Both are left as the caller had them when @flags are
+ * refused or when only one of the two is given, as libvirt leaves them.
  *
  * Does not call into the daemon: safe in a child after fork() of a
  * multi-threaded process, which is how virsh uses it. The pid namespace
@@ -118,12 +120,12 @@ int virDomainLxcOpenNamespace(virDomainPtr domain,
  * why. Joining a namespace the caller is already in is still a success.
  * A NULL @domain is accepted on error paths too, and a NULL @fdlist with a
  * non-zero @nfdlist fails with VIR_ERR_INVALID_ARG (libvirt's crashes on
- * both).
+ * both); the old-namespace lists are then treated as on any other failure.
  * Tested by: TestEnterNamespace (tests/c/enter_ns.c scenarios
  * diff_plain_multi_threaded, diff_userns_multi_threaded, diff_devnull,
  * diff_null_domain_error; same_user_ns and same_all_ns compared with
- * libvirt's), TestClientPython, TestClientGoBinding. No test yet for a NULL
- * @fdlist.
+ * libvirt's), TestOutParams (the NULL @fdlist), TestClientPython,
+ * TestClientGoBinding.
  *
  * Returns 0 on success, -1 on error.
  */
@@ -139,7 +141,8 @@ int virDomainLxcEnterNamespace(virDomainPtr domain,
  * @model: the security model (from virNodeGetSecurityModel())
  * @label: the label to enter (from virDomainGetSecurityLabel())
  * @oldlabel: if non-NULL, zeroed and then filled with the caller's current
- *            label (SELinux only)
+ *            label (SELinux only); left as the caller had it when @flags,
+ *            @model or @label is refused, as libvirt leaves it
  * @flags: must be 0
  *
  * Model "selinux": sets the SELinux context for the next exec(). Model
@@ -152,6 +155,13 @@ int virDomainLxcEnterNamespace(virDomainPtr domain,
  * virInitialize()); libvirt's library crashes there.
  * Tested by: no test yet (the test programs initialise libvirt before they
  * call it; rel_secure only logs the call in its setuid child).
+ *
+ * Differs: the current SELinux context is read whole. libvirt's library
+ * (libselinux reads at most a page less one byte) returns a context of 4096
+ * bytes or more cut to 4095 in @oldlabel, as if that were the context; here
+ * one of 4096 bytes (the most @oldlabel holds) is returned whole, and a
+ * longer one fails with VIR_ERR_INTERNAL_ERROR ("security label exceeds
+ * maximum length"), @oldlabel left zeroed. Tested by: TestOutParams.
  *
  * Returns 0 on success, -1 on error.
  */
