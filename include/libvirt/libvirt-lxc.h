@@ -40,6 +40,47 @@ extern "C" {
  * (VIR_ERR_INVALID_ARG), a read-only connection (VIR_ERR_OPERATION_DENIED,
  * checked before anything is sent); the daemon's errors verbatim.
  *
+ * The connection's driver decides, as in libvirt: a connection through
+ * libvirt's remote driver asks its daemon (a QEMU connection gets that
+ * daemon's VIR_ERR_NO_SUPPORT, *@fdlist NULL); a connection of a driver
+ * that runs in the caller's process and is not LXC (test:///default, for
+ * one) fails with VIR_ERR_NO_SUPPORT and leaves *@fdlist as the caller set
+ * it.
+ * Tested by: TestOpenNamespaceOtherDrivers.
+ *
+ * Inside libvirt's daemons (libvirtd, virtlxcd and the other modular
+ * daemons load this library and call this function while serving a
+ * client's call): a call on the daemon's own LXC driver connection is
+ * served by the daemon's core process from the LXC driver's state (the
+ * domain's status file under /run/libvirt/lxc, the init's /proc/PID/ns
+ * files), with the driver's checks and errors in its order; a call on any
+ * other driver's connection gets that driver's VIR_ERR_NO_SUPPORT at once.
+ * The library never connects to a socket that the calling process itself
+ * listens on (its own listen(), sockets passed by socket activation or kept
+ * across a re-exec alike): the daemon cannot answer itself, and a worker
+ * waiting on its own daemon could wait for ever.
+ * Tested by: TestOpenNamespaceDaemonWithOurLibrary,
+ * TestOpenNamespaceSocketActivatedDaemon (systemd-socket-activate, and an
+ * activator that keeps the sockets as systemd does),
+ * TestOpenNamespaceDaemonWithoutLXCDriver, TestOpenNamespaceOtherDrivers.
+ *
+ * Differs, inside a daemon: the daemon's access control check
+ * (domain:open_namespace, asked for by access_drivers in its config file)
+ * cannot be run from here, since only the daemon knows its client. So the
+ * call is refused with VIR_ERR_ACCESS_DENIED (VIR_FROM_ACCESS) whenever
+ * access control may be on: access_drivers set to any non-empty list
+ * (libvirt's "none" included), read with libvirt's own config syntax from
+ * the file the daemon was given (-f/--config in any form its option
+ * parser takes, relative paths included) or its default; and whenever
+ * that is not certain: the file unreadable, not parsable, changed since
+ * the daemon started (restart it), an explicit file gone. It is also
+ * refused unless the caller holds the lock that libvirt's LXC driver takes
+ * on its driver.pid, in the library's pid and mount namespace.
+ * Tested by: TestAccessDrivers (the daemon's config in each form),
+ * internal/core's TestConfConformance, TestParseDaemonArgs,
+ * TestDaemonConfigFile, TestCheckConfigFile, TestCheckAccessControl,
+ * TestHoldsDriverLock and TestLxcDriverHereRealLocks.
+ *
  * The connection used is the library's own to the same daemon (same socket
  * selection as libvirt's client), kept open for the next call and shared by
  * concurrent callers, several calls in flight, as libvirt's client shares
