@@ -10,12 +10,11 @@ import (
 // Request is one OpenNamespace call, as the C side gathers it from the
 // caller's virDomainPtr and its connection.
 type Request struct {
-	URI      string // virConnectGetURI() of the domain's connection
-	ReadOnly bool   // the caller's connection is read-only
-	Name     string
-	UUID     [16]byte
-	ID       int32
-	Flags    uint32
+	URI   string // virConnectGetURI() of the domain's connection
+	Name  string
+	UUID  [16]byte
+	ID    int32
+	Flags uint32
 	// Caller is the process the call is made for, when it is not this one:
 	// the core process of a caller serves it from another process, and
 	// must still recognise that caller as the daemon it would dial.
@@ -53,7 +52,7 @@ func (req *Request) callerPid() int {
 // 30 s, so waiting longer than that gains nothing.
 const DefaultTimeout = 30 * time.Second
 
-// Client keeps one warm connection per (URI, read-only), so that a
+// Client keeps one warm connection per URI, so that a
 // repeated call costs one round trip. It is safe for concurrent use:
 // concurrent callers share the connection, several calls in flight, as
 // libvirt's own client does.
@@ -68,9 +67,11 @@ type Client struct {
 	slots map[connKey]*slot
 }
 
+// connKey names a shared connection. Only read-write connections are made:
+// the C side refuses read-only callers before the core is asked, as
+// libvirt's client refuses them before anything goes on the wire.
 type connKey struct {
-	uri      string
-	readonly bool
+	uri string
 }
 
 // slot holds the shared connection of one key. dial is held while a
@@ -89,10 +90,6 @@ func OpenNamespace(req *Request) ([]int, error) { return defaultClient.OpenNames
 
 // OpenNamespace: see the package-level function.
 func (c *Client) OpenNamespace(req *Request) ([]int, error) {
-	// libvirt checks this in the client before anything goes on the wire.
-	if req.ReadOnly {
-		return nil, newError(ErrOperationDeny, FromNone, "read only access prevents "+openNamespaceFunc)
-	}
 	if req.Driver == DriverLXC {
 		// The caller is the daemon, serving a client's call through its
 		// own LXC driver: there is nobody to ask.
@@ -103,7 +100,7 @@ func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 		timeout = DefaultTimeout
 	}
 	deadline := time.Now().Add(timeout)
-	key := connKey{req.URI, req.ReadOnly}
+	key := connKey{req.URI}
 	pid := os.Getpid()
 
 	for attempt := 0; ; attempt++ {
@@ -198,7 +195,7 @@ func (c *Client) open(req *Request, deadline time.Time) (*conn, error) {
 	if env == nil {
 		env = HostEnv()
 	}
-	t, err := Resolve(req.URI, req.ReadOnly, env)
+	t, err := Resolve(req.URI, false, env)
 	if err != nil {
 		return nil, err
 	}

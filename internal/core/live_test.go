@@ -216,7 +216,6 @@ func TestLiveErrorsMatchLibvirt(t *testing.T) {
 	}{
 		{"inactive", off.req(), `c.lookupByName("lxcgo-off")`, false, 0},
 		{"flags=1", &Request{URI: liveURI, Name: plain.Name, UUID: plain.UUID, ID: plain.ID, Flags: 1}, `c.lookupByName("lxcgo-plain")`, false, 1},
-		{"readonly", &Request{URI: liveURI, ReadOnly: true, Name: plain.Name, UUID: plain.UUID, ID: plain.ID}, `c.lookupByName("lxcgo-plain")`, true, 0},
 		// libvirt cannot look up a missing domain, so build the pointer
 		// from a real one whose uuid the daemon will not know: undefine
 		// is not an option on the shared test bed, hence the handmade
