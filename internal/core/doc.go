@@ -19,7 +19,9 @@
 //	client.go     OpenNamespace, one shared connection per URI, retry after a daemon drop
 //	selfserve.go  whether the caller listens on the socket it would dial
 //	inhost.go     serving the request from the host when running inside the daemon
-//	daemonconf.go what that daemon read at start-up: its config file, access_drivers
+//	daemonproc.go that daemon as /proc shows it: command line, start time, ...
+//	daemonargs.go its option parser, replayed: which config file it was given
+//	daemonconf.go what it read at start-up: its config file, access_drivers
 //	virconf.go    libvirt's config file syntax and lookup semantics
 //
 // docs/PROTOCOL.md describes every byte and error field used here, with the
