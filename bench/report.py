@@ -406,6 +406,20 @@ def main():
         oa, sa = median(g("daemon", "ours", "fixed_threads_after")), median(g("daemon", "system", "fixed_threads_after"))
         goals.append(("9. libvirtd's threads after serving calls", "= system's", f"{oa:.0f} vs {sa:.0f}", oa == sa))
         w("")
+        if g("daemon_warm", "ours", "batch_ns"):
+            o, s2 = median(g("daemon_warm", "ours", "batch_ns")), median(g("daemon_warm", "system", "batch_ns"))
+            w("A warm call of libvirt's own client library through that daemon "
+              "(`bench/open_warm.c`, batches of 100), so that only the daemon's "
+              "side differs: with ours it is served by the daemon's core "
+              "process, which first confirms the daemon's LXC driver lock and "
+              "config (no access driver):")
+            w("")
+            w("| daemon runs | per call |")
+            w("|---|---|")
+            w(f"| system library | {us(s2)} |")
+            w(f"| ours | {us(o)} |")
+            w(f"| ratio | {ratio(o, s2):.2f} |")
+            w("")
 
     go_binding_section(g, w, goals)
 

@@ -584,3 +584,48 @@ func statIno(t *testing.T, path string) uint64 {
 	}
 	return st.Ino
 }
+
+// A daemon is confirmed once: its LXC driver lock and its config hold for
+// its whole life, so a config file edited afterwards does not change what
+// it runs with. Another process under the same pid is checked afresh.
+func TestConfirmDaemonOncePerProcess(t *testing.T) {
+	const pid = 4242
+	confDir := t.TempDir()
+	conf := filepath.Join(confDir, "libvirtd.conf")
+	os.WriteFile(conf, []byte("# defaults\n"), 0o600)
+	state := t.TempDir()
+	old := lxcStateDir
+	lxcStateDir = state
+	t.Cleanup(func() { lxcStateDir = old })
+	pidFile := filepath.Join(state, driverPidFile)
+	os.WriteFile(pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o644)
+	fakeProc(t, procDaemon{pid: pid, exe: "/usr/sbin/libvirtd", argv: []string{"libvirtd", "-f", conf},
+		cwd: confDir, start: time.Now().Add(time.Hour), locks: lockLine(t, pidFile, pid)})
+	confirmed.Clear()
+	t.Cleanup(confirmed.Clear)
+
+	if err := confirmDaemon(pid); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	os.WriteFile(conf, []byte("access_drivers = [ \"polkit\" ]\n"), 0o600)
+	if err := confirmDaemon(pid); err != nil {
+		t.Errorf("the confirmed daemon, after its config file changed: %v", err)
+	}
+
+	// The same pid, started later: a new process, which reads the new file.
+	statPath := filepath.Join(procRoot, strconv.Itoa(pid), "stat")
+	stat, err := os.ReadFile(statPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticks, err := procStartTicks(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was, now := " "+strconv.FormatUint(ticks, 10)+" ", " "+strconv.FormatUint(ticks+1, 10)+" "
+	os.WriteFile(statPath, []byte(strings.Replace(string(stat), was, now, 1)), 0o644)
+	var le *Error
+	if err := confirmDaemon(pid); !errors.As(err, &le) || le.Code != ErrAccessDenied {
+		t.Errorf("a new process under the confirmed pid: %v, want access denied", err)
+	}
+}

@@ -95,28 +95,38 @@ func procEuid(pid int) (int, error) {
 	return 0, errors.New("no Uid line")
 }
 
+// procStartTicks is starttime of /proc/<pid>/stat: clock ticks after boot,
+// fixed for the process's life.
+func procStartTicks(pid int) (uint64, error) {
+	stat, err := os.ReadFile(procPath(pid, "stat"))
+	if err != nil {
+		return 0, err
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("malformed stat")
+	}
+	// After ") ": field 3 (state) onwards; starttime is field 22.
+	const fieldsBeforeStart = 22 - 3
+	f := strings.Fields(s[i+1:])
+	if len(f) <= fieldsBeforeStart {
+		return 0, errors.New("malformed stat")
+	}
+	ticks, err := strconv.ParseUint(f[fieldsBeforeStart], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return ticks, nil
+}
+
 // procStart estimates when pid started, never later than it did: boot time
 // plus starttime (field 22 of /proc/<pid>/stat, counted after the command
 // name, which may hold spaces and parentheses). /proc/stat's btime gives
 // the boot time in whole seconds; the clocks give it to the microsecond
 // (wall clock less time since boot), used when it agrees with btime.
 func procStart(pid int) (time.Time, error) {
-	stat, err := os.ReadFile(procPath(pid, "stat"))
-	if err != nil {
-		return time.Time{}, err
-	}
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return time.Time{}, errors.New("malformed stat")
-	}
-	// After ") ": field 3 (state) onwards; starttime is field 22.
-	const fieldsBeforeStart = 22 - 3
-	f := strings.Fields(s[i+1:])
-	if len(f) <= fieldsBeforeStart {
-		return time.Time{}, errors.New("malformed stat")
-	}
-	ticks, err := strconv.ParseUint(f[fieldsBeforeStart], 10, 64)
+	ticks, err := procStartTicks(pid)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -118,15 +119,46 @@ func OpenInHost(req *Request) ([]int, error) {
 	// The daemon rejects flags before anything else, so that error needs
 	// no confirmation.
 	if req.Flags == 0 {
-		caller := req.callerPid()
-		if err := lxcDriverHere(caller); err != nil {
-			return nil, err
-		}
-		if err := checkAccessControl(caller); err != nil {
+		if err := confirmDaemon(req.callerPid()); err != nil {
 			return nil, err
 		}
 	}
 	return serveInHost(req)
+}
+
+// confirmed holds the daemons confirmed by confirmDaemon, by pid and start
+// time (so a reused pid is not taken for the daemon that had it).
+var confirmed sync.Map // daemonIdentity -> struct{}
+
+type daemonIdentity struct {
+	pid   int
+	start uint64 // procStartTicks
+}
+
+// confirmDaemon runs lxcDriverHere and checkAccessControl for caller, once
+// per daemon process: both answers hold for the daemon's whole life (the
+// LXC driver keeps its lock while it runs; the daemon reads its config,
+// access_drivers included, once at start-up, and a "yes" was only given for
+// a file unchanged since then). They cost a few hundred microseconds of
+// /proc and file reads, more than the rest of the call. A refusal is not
+// kept: the next call checks again.
+func confirmDaemon(caller int) error {
+	start, err := procStartTicks(caller)
+	if err != nil {
+		return newError(ErrInternal, FromLXC, "cannot tell when process "+strconv.Itoa(caller)+" started: "+err.Error())
+	}
+	id := daemonIdentity{caller, start}
+	if _, ok := confirmed.Load(id); ok {
+		return nil
+	}
+	if err := lxcDriverHere(caller); err != nil {
+		return err
+	}
+	if err := checkAccessControl(caller); err != nil {
+		return err
+	}
+	confirmed.Store(id, struct{}{})
+	return nil
 }
 
 // serveInHost does what the LXC driver does: flags, lookup by UUID,
@@ -167,20 +199,29 @@ func findStatus(req *Request) (string, error) {
 	// The file is named after the domain; try the given name first, then
 	// scan, since the daemon looks up by UUID alone. A name with a slash
 	// cannot be a file name here and must not walk out of the directory.
-	var candidates []string
-	if req.Name != "" && !strings.ContainsRune(req.Name, '/') {
-		candidates = append(candidates, filepath.Join(lxcStateDir, req.Name+".xml"))
-	}
-	if all, err := filepath.Glob(filepath.Join(lxcStateDir, "*.xml")); err == nil {
-		candidates = append(candidates, all...)
-	}
-	for _, p := range candidates {
+	match := func(p string) (string, bool) {
 		data, err := os.ReadFile(p)
 		if err != nil {
-			continue
+			return "", false
 		}
-		if s := string(data); elementText(s, "uuid") == want {
+		s := string(data)
+		return s, elementText(s, "uuid") == want
+	}
+	named := ""
+	if req.Name != "" && !strings.ContainsRune(req.Name, '/') {
+		named = filepath.Join(lxcStateDir, req.Name+".xml")
+		if s, ok := match(named); ok {
 			return s, nil
+		}
+	}
+	if all, err := filepath.Glob(filepath.Join(lxcStateDir, "*.xml")); err == nil {
+		for _, p := range all {
+			if p == named {
+				continue
+			}
+			if s, ok := match(p); ok {
+				return s, nil
+			}
 		}
 	}
 	if defs, err := filepath.Glob(filepath.Join(lxcConfigDir, "*.xml")); err == nil {

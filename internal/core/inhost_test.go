@@ -19,6 +19,9 @@ func fakeState(t *testing.T, daemonConf string) (state, config string) {
 	oldS, oldC := lxcStateDir, lxcConfigDir
 	lxcStateDir, lxcConfigDir = state, config
 	t.Cleanup(func() { lxcStateDir, lxcConfigDir = oldS, oldC })
+	// Each case is a daemon of its own: none confirmed by an earlier one.
+	confirmed.Clear()
+	t.Cleanup(confirmed.Clear)
 	confPath := filepath.Join(t.TempDir(), "libvirtd.conf")
 	os.WriteFile(confPath, []byte(daemonConf), 0o600)
 	pidFile := filepath.Join(state, driverPidFile)
