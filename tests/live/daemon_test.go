@@ -22,10 +22,11 @@ const daemonSocketPath = "/run/libvirt/libvirt-sock"
 func daemonSettings(t *testing.T, lib, activation, drivers string) {
 	t.Helper()
 	t.Cleanup(func() {
-		testbedEnv(t, "LXCGO_DAEMON_LIBRARY_PATH=", "LXCGO_DAEMON_ACTIVATION=", "LXCGO_DAEMON_DRIVERS=")
+		testbedEnv(t, "LXCGO_DAEMON_LIBRARY_PATH=", "LXCGO_DAEMON_ACTIVATION=", "LXCGO_DAEMON_DRIVERS=",
+			"LXCGO_DAEMON_CONF_EXTRA=", "LXCGO_DAEMON_CONFIG_ARG=")
 	})
 	testbedEnv(t, "LXCGO_DAEMON_LIBRARY_PATH="+lib, "LXCGO_DAEMON_ACTIVATION="+activation,
-		"LXCGO_DAEMON_DRIVERS="+drivers)
+		"LXCGO_DAEMON_DRIVERS="+drivers, "LXCGO_DAEMON_CONF_EXTRA=", "LXCGO_DAEMON_CONFIG_ARG=")
 }
 
 // driverCases are the drivers program's scenarios: NAME URI DOMAIN RO.

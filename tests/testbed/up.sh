@@ -23,6 +23,20 @@
 #   LXCGO_DAEMON_ACTIVATION=          the daemon listens itself
 #   LXCGO_DAEMON_DRIVERS=nolxc        the LXC driver cannot be loaded
 #   LXCGO_DAEMON_DRIVERS=             every driver
+#   LXCGO_DAEMON_CONF_EXTRA=TEXT      TEXT appended (after a newline) to the
+#                                     daemon's config file, which is then
+#                                     $STATE/libvirtd-extra.conf
+#   LXCGO_DAEMON_CONF_EXTRA=          only the keepalive settings, in
+#                                     $STATE/libvirtd.conf
+#   LXCGO_DAEMON_CONFIG_ARG=WORDS     how the daemon is given its config
+#                                     file: WORDS (split on blanks) with PATH
+#                                     replaced by its absolute name and REL
+#                                     by its name relative to $STATE, the
+#                                     daemon then started in $STATE; e.g.
+#                                     "-fPATH", "--conf=PATH", "-f REL",
+#                                     "-df PATH" (-d: it daemonizes; its pid
+#                                     is then its pid file's, as ever)
+#   LXCGO_DAEMON_CONFIG_ARG=          "--config PATH"
 # The LXC domains keep running across restarts (without the LXC driver
 # they are not looked at). A defined-only QEMU domain, lxcgo-qemu, is there
 # for calls on a connection of another driver. A daemon the test bed did
@@ -36,8 +50,17 @@ DOMAINS="lxcgo-plain lxcgo-userns lxcgo-off"
 QEMU_DOMAIN=lxcgo-qemu
 RUN_DIR=/run/libvirt
 # What the daemon runs with: "lib=<LD_LIBRARY_PATH> act=<activation>
-# drivers=<drivers>".
+# drivers=<drivers> extra=<config text, base64> config=<config words>".
 MODE_FILE=$STATE/daemon-mode
+# The daemon's config files, with and without LXCGO_DAEMON_CONF_EXTRA.
+CONF=$STATE/libvirtd.conf
+EXTRA_CONF=$STATE/libvirtd-extra.conf
+DEFAULT_CONFIG_ARG="--config PATH"
+# How many whole seconds older than the daemon its config file must be for
+# our library in it to trust that the daemon read what is on disk: more
+# than the slack of internal/core/daemonconf.go (startSlack, 100 ms), in
+# the seconds date(1) and stat(1) count.
+CONF_AGE=1
 # Everything the build, the demo and the suite use that a minimal Debian 12
 # or 13 (debootstrap --variant=minbase) lacks: gcc does not pull in the C
 # library's headers without recommends; Go module downloads need
@@ -93,6 +116,18 @@ nolxc_driver_dir() {
     echo "$dir"
 }
 
+# write_conf FILE TEXT: FILE holds TEXT, and is old enough (CONF_AGE) for
+# our library in the daemon to trust it; rewritten only when it differs,
+# so that the usual daemon's restarts wait for nothing.
+write_conf() {
+    local f=$1 text
+    text=$(printf %s "$2") # as cat gives it back: no trailing newlines
+    if [ "$(cat "$f" 2>/dev/null)" != "$text" ]; then
+        printf '%s\n' "$text" >"$f"
+    fi
+    while [ $(($(date +%s) - $(stat -c %Z "$f"))) -le "$CONF_AGE" ]; do sleep 0.5; done
+}
+
 start_daemon() {
     # libvirtd exits at start-up without these.
     getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
@@ -106,16 +141,18 @@ start_daemon() {
     # of idling, for a client that asked for keepalive and then does not
     # answer, takes seconds here (tests/live/coreproc_test.go). Otherwise
     # the defaults, as with no configuration file.
-    # Written only when it changes, and then a moment before the start: our
-    # library in the daemon refuses a config file newer than the daemon
-    # (internal/core/daemonconf.go), as what it read is then unknown.
-    printf 'keepalive_interval = 1\nkeepalive_count = 2\n' >"$STATE/libvirtd.conf.new"
-    if cmp -s "$STATE/libvirtd.conf.new" "$STATE/libvirtd.conf"; then
-        rm -f "$STATE/libvirtd.conf.new"
-    else
-        mv "$STATE/libvirtd.conf.new" "$STATE/libvirtd.conf"
-        sleep 0.5
-    fi
+    local conf=$CONF text
+    text=$(printf 'keepalive_interval = 1\nkeepalive_count = 2\n')
+    [ -n "$EXTRA" ] && { conf=$EXTRA_CONF; text+=$'\n'$EXTRA; }
+    write_conf "$conf" "$text"
+    # The config file argument, and the directory the daemon starts in
+    # (unchanged unless a relative name is asked for).
+    local confargs=() w dir=.
+    for w in ${CONFIG_ARG:-$DEFAULT_CONFIG_ARG}; do
+        case $w in *REL*) dir=$STATE ;; esac
+        w=${w//PATH/$conf}
+        confargs+=("${w//REL/${conf#"$STATE"/}}")
+    done
     local activate=() envs=()
     [ -n "$LIB" ] && envs+=("LD_LIBRARY_PATH=$LIB")
     [ "$DRIVERS" = nolxc ] && envs+=("LIBVIRT_DRIVER_DIR=$(nolxc_driver_dir)")
@@ -140,21 +177,21 @@ start_daemon() {
     case $DRIVERS in nolxc | "") ;; *) log "unknown LXCGO_DAEMON_DRIVERS '$DRIVERS'"; exit 1 ;; esac
     # An activator binds the sockets itself; a previous daemon's files stay.
     [ -n "$ACT" ] && rm -f "${socks[@]#*=}"
-    log "starting a private libvirtd (lib='$LIB' activation='$ACT' drivers='$DRIVERS')"
+    log "starting a private libvirtd (lib='$LIB' activation='$ACT' drivers='$DRIVERS' config: ${confargs[*]}${EXTRA:+, with extra settings})"
     # The daemon outlives this script: it must hold no fd of whoever ran
     # it (a lock of theirs, a CI log pipe), only its own stdio.
     (
         for fd in $(ls /proc/$BASHPID/fd); do
             [ "$fd" -gt 2 ] && eval "exec $fd>&-"
         done
+        cd "$dir"
         exec setsid env "${envs[@]}" \
             unshare -m --propagation private /bin/sh -c '
             if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-            exec "$@" /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid \
-                --config /run/lxcgo-testbed/libvirtd.conf
-        ' sh "${activate[@]}"
+            exec "$@"
+        ' sh "${activate[@]}" /usr/sbin/libvirtd --pid-file /run/libvirt/lxcgo-libvirtd.pid "${confargs[@]}"
     ) </dev/null >>/var/log/libvirt/lxcgo-libvirtd.log 2>&1 &
-    echo "lib=$LIB act=$ACT drivers=$DRIVERS" >"$MODE_FILE"
+    mode_line >"$MODE_FILE"
     for _ in $(seq 100); do
         daemon_answers && { echo "$!" >"$STATE/daemon"; return; }
         sleep 0.2
@@ -210,18 +247,27 @@ our_daemon_pid() {
 
 # The settings asked for: each one given, else the running daemon's.
 want_mode() {
-    local pid have_lib="" have_act="" have_drv="" mode
+    local pid have_lib="" have_act="" have_drv="" have_extra="" have_config="" mode
     if pid=$(our_daemon_pid) && [ -f "$MODE_FILE" ]; then
         read -r mode <"$MODE_FILE"
         have_lib=$(sed -n 's/^lib=\(.*\) act=.*/\1/p' <<<"$mode")
         have_act=$(sed -n 's/.* act=\(.*\) drivers=.*/\1/p' <<<"$mode")
-        have_drv=$(sed -n 's/.* drivers=\(.*\)$/\1/p' <<<"$mode")
+        have_drv=$(sed -n 's/.* drivers=\(.*\) extra=.*/\1/p' <<<"$mode")
+        have_extra=$(sed -n 's/.* extra=\([^ ]*\) config=.*/\1/p' <<<"$mode" | base64 -d)
+        have_config=$(sed -n 's/.* config=\(.*\)$/\1/p' <<<"$mode")
     elif pid=$(our_daemon_pid); then
         have_lib=$(tr '\0' '\n' </proc/"$pid"/environ | sed -n 's/^LD_LIBRARY_PATH=//p')
     fi
     LIB=${LXCGO_DAEMON_LIBRARY_PATH-$have_lib}
     ACT=${LXCGO_DAEMON_ACTIVATION-$have_act}
     DRIVERS=${LXCGO_DAEMON_DRIVERS-$have_drv}
+    EXTRA=${LXCGO_DAEMON_CONF_EXTRA-$have_extra}
+    CONFIG_ARG=${LXCGO_DAEMON_CONFIG_ARG-$have_config}
+}
+
+# The one line of MODE_FILE for the settings asked for.
+mode_line() {
+    echo "lib=$LIB act=$ACT drivers=$DRIVERS extra=$(printf %s "$EXTRA" | base64 -w0) config=$CONFIG_ARG"
 }
 
 # Restart our daemon when it runs with other settings than asked for, or
@@ -229,17 +275,20 @@ want_mode() {
 match_daemon() {
     local pid restart=${LXCGO_DAEMON_RESTART:-}
     if ! pid=$(our_daemon_pid); then
-        [ -n "${LXCGO_DAEMON_LIBRARY_PATH+set}${LXCGO_DAEMON_ACTIVATION+set}${LXCGO_DAEMON_DRIVERS+set}" ] ||
+        [ -n "${LXCGO_DAEMON_LIBRARY_PATH+set}${LXCGO_DAEMON_ACTIVATION+set}${LXCGO_DAEMON_DRIVERS+set}${LXCGO_DAEMON_CONF_EXTRA+set}${LXCGO_DAEMON_CONFIG_ARG+set}" ] ||
             [ "$restart" = 1 ] || return 0
         daemon_answers || return 0
         log "LXCGO_DAEMON_* is set but the running libvirtd was not started by the test bed"
         exit 1
     fi
-    [ "$restart" != 1 ] && [ "$(cat "$MODE_FILE" 2>/dev/null)" = "lib=$LIB act=$ACT drivers=$DRIVERS" ] &&
+    [ "$restart" != 1 ] && [ "$(cat "$MODE_FILE" 2>/dev/null)" = "$(mode_line)" ] &&
         return 0
     log "restarting libvirtd (pid $pid)"
     kill "$pid"
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # Until it is gone: a new daemon started beside it would fail on its pid
+    # file, and the old one, exiting later, would take that file along.
+    for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { log "libvirtd (pid $pid) did not exit within 60 s"; exit 1; }
     # An activator that outlived its daemon would keep the sockets.
     for _ in $(seq 50); do pgrep -f listen-activate.py >/dev/null || break; sleep 0.1; done
     start_daemon
