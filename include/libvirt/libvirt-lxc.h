@@ -76,7 +76,7 @@ extern "C" {
  * the daemon started (restart it), an explicit file gone. It is also
  * refused unless the caller holds the lock that libvirt's LXC driver takes
  * on its driver.pid, in the library's pid and mount namespace.
- * Tested by: TestAccessDrivers (the daemon's config in each form),
+ * Tested by: TestAccessDriversRefused (the daemon's config in each form),
  * internal/core's TestConfConformance, TestParseDaemonArgs,
  * TestDaemonConfigFile, TestCheckConfigFile, TestCheckAccessControl,
  * TestHoldsDriverLock and TestLxcDriverHereRealLocks.
