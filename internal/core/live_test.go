@@ -22,6 +22,21 @@ import (
 
 const liveURI = "lxc:///system"
 
+// TestMain brings the test bed up with its usual daemon (the system
+// library, every driver, listening itself) before any live test: a test
+// that needs the daemon starts it.
+func TestMain(m *testing.M) {
+	cmd := exec.Command("bash", "../../tests/testbed/up.sh")
+	cmd.Env = append(os.Environ(), "LXCGO_DAEMON_LIBRARY_PATH=", "LXCGO_DAEMON_ACTIVATION=",
+		"LXCGO_DAEMON_DRIVERS=", "LXCGO_DAEMON_CONF_EXTRA=", "LXCGO_DAEMON_CONFIG_ARG=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		os.Stderr.WriteString("tests/testbed/up.sh: " + err.Error() + "\n")
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
 // python runs a snippet with the real libvirt binding. The snippet prints
 // one JSON value.
 func python(t testing.TB, code string) json.RawMessage {
