@@ -171,17 +171,6 @@ routeLocked(coreProc *p, ssize_t len, int *fds, int nfds)
         breakDead(p, "sent a malformed answer (bad magic)");
         return;
     }
-    if (hdr.kind == LXC_PROC_MSG_EXEC_FAILED && len == sizeof(lxcProcStarted)) {
-        lxcProcStarted st;
-        char why[PATH_MAX + 256];
-
-        memcpy(&st, buf, sizeof(st));
-        closeFds(fds, nfds);
-        snprintf(why, sizeof(why), "cannot start the core process %s: %s",
-                 p->path, strerror(st.errnum));
-        breakLocked(p, why);
-        return;
-    }
     for (w = p->waiters; w && w->id != hdr.id; w = w->next)
         ;
     if (!w || w->done) {
@@ -426,7 +415,11 @@ procCall(coreProc *p, const lxcCoreRequest *req, size_t urilen, size_t namelen,
         int gone = errno == EPIPE || errno == ECONNRESET;
         char what[128];
 
-        snprintf(what, sizeof(what), "cannot be written to: %s", strerror(errno));
+        /* Gone is gone, whether before the request or after it (readOne). */
+        if (gone)
+            snprintf(what, sizeof(what), "exited or was killed before answering");
+        else
+            snprintf(what, sizeof(what), "cannot be written to: %s", strerror(errno));
         pthread_mutex_lock(&p->mu);
         breakDead(p, what);
         if (gone && retry) {

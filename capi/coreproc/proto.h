@@ -23,8 +23,9 @@
  *   LXC_PROC_MSG_STARTED   starter -> caller, id 0: lxcProcStarted, the
  *                          pid of the core process, sent once before any
  *                          reply
- *   LXC_PROC_MSG_EXEC_FAILED core -> caller, id 0: lxcProcStarted with the
- *                          errno of the failed execve(); nothing follows
+ *   LXC_PROC_MSG_EXEC_FAILED starter -> caller, id 0, instead of STARTED:
+ *                          lxcProcStarted with the errno of the core
+ *                          process's failed execve(); nothing follows
  */
 #ifndef LXC_COREPROC_PROTO_H
 #define LXC_COREPROC_PROTO_H

@@ -63,7 +63,7 @@ typedef struct {
     int channel;               /* the core process's end */
     int pidfd;                 /* the caller's pidfd, or -1 */
     lxcProcStarted started;    /* sent by the intermediate */
-    lxcProcStarted failed;     /* sent by the core process if execve fails */
+    lxcProcStarted failed;     /* sent by the intermediate if execve fails */
 } spawnSetup;
 
 int
@@ -144,8 +144,9 @@ intermediate(spawnSetup *ss)
 {
     struct kernelSigaction dfl;
     unsigned long none = 0;
+    int sig, errnum, execResult[2];
+    ssize_t r;
     pid_t pid;
-    int sig;
 
     if (arrangeFds(ss) < 0)
         goto fail;
@@ -158,15 +159,34 @@ intermediate(spawnSetup *ss)
     if (setsid() < 0 || chdir("/") < 0)
         goto fail;
 
+    /* The core process's execve() result, before anything is sent: a
+     * failure to start is then always reported as such, never raced by the
+     * caller's first request (its end of the channel closed when both
+     * children are gone). The pipe closes on a successful execve(). */
+    if (pipe2(execResult, O_CLOEXEC) < 0)
+        goto fail;
     if ((pid = rawClone(SIGCHLD)) == 0) {
         syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
         execve(ss->path, ss->argv, ss->envp);
-        ss->failed.errnum = errno;
-        sendStart(LXC_PROC_CHANNEL_FD, &ss->failed);
+        errnum = errno;
+        while (write(execResult[1], &errnum, sizeof(errnum)) < 0 && errno == EINTR)
+            ;
         _exit(127);
     }
     if (pid < 0)
         goto fail;
+    close(execResult[1]);
+    while ((r = read(execResult[0], &errnum, sizeof(errnum))) < 0 && errno == EINTR)
+        ;
+    if (r == (ssize_t)sizeof(errnum)) {
+        /* Gone, with its copies of the caller's fds, before the caller
+         * hears of it. */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        ss->failed.errnum = errnum;
+        sendStart(LXC_PROC_CHANNEL_FD, &ss->failed);
+        _exit(127);
+    }
     ss->started.pid = pid;
     sendStart(LXC_PROC_CHANNEL_FD, &ss->started);
     _exit(0);

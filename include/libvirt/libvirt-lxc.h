@@ -115,9 +115,9 @@ extern "C" {
  * 35 s) fail the call waiting on it with VIR_ERR_INTERNAL_ERROR saying
  * what happened, and the next call starts a new one (one killed while
  * idle is replaced without failing a call).
- * Tested by: TestCoreProcFaults (killed mid-call, hung, killed while idle);
- * the first call's cost is measured by bench/run.sh. No test yet for a core
- * process that is missing or cannot start.
+ * Tested by: TestCoreProcFaults (killed mid-call, hung, killed while idle),
+ * TestDiffersCoreProcessCannotStart (missing, not executable, exits at
+ * once); the first call's cost is measured by bench/run.sh.
  *
  * Differs: a child forked while another thread makes a first call, which
  * then calls itself, never hangs; with libvirt's library it can.
@@ -194,8 +194,8 @@ int virDomainLxcEnterNamespace(virDomainPtr domain,
  *
  * Differs: works in a process that has not initialised libvirt yet (it calls
  * virInitialize()); libvirt's library crashes there.
- * Tested by: no test yet (the test programs initialise libvirt before they
- * call it; rel_secure only logs the call in its setuid child).
+ * Tested by: TestDiffersEnterSecurityLabelUninitialised (libvirt's aborts:
+ * SIGABRT).
  *
  * Differs: the current SELinux context is read whole. libvirt's library
  * (libselinux reads at most a page less one byte) returns a context of 4096

@@ -23,6 +23,7 @@
 //	environment_test.go    a hostile environment, a setuid caller (tests/c/rel_secure.c)
 //	sanitizers_test.go     the C programs under ASan and valgrind
 //	templates_test.go      libvirt's own error messages, read from libvirt.so.0
+//	differs_test.go        header "Differs:" claims tested nowhere else (tests/c/differs.c)
 package live
 
 import (
