@@ -193,9 +193,9 @@ int virDomainLxcEnterNamespace(virDomainPtr domain,
  * are used directly).
  *
  * Differs: works in a process that has not initialised libvirt yet (it calls
- * virInitialize()); libvirt's library crashes there.
- * Tested by: TestDiffersEnterSecurityLabelUninitialised (libvirt's aborts:
- * SIGABRT).
+ * virInitialize()); libvirt 9.0's library crashes there (SIGABRT), 11.3's
+ * does not.
+ * Tested by: TestDiffersEnterSecurityLabelUninitialised.
  *
  * Differs: the current SELinux context is read whole. libvirt's library
  * (libselinux reads at most a page less one byte) returns a context of 4096
