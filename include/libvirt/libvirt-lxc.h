@@ -60,7 +60,8 @@ extern "C" {
  * across a re-exec alike): the daemon cannot answer itself, and a worker
  * waiting on its own daemon could wait for ever.
  * Tested by: TestOpenNamespaceDaemonWithOurLibrary,
- * TestOpenNamespaceSocketActivatedDaemon (systemd-socket-activate, and an
+ * TestClientsWithOurLibraryInDaemon (virsh, Python, virt-login-shell, the
+ * Go binding), TestOpenNamespaceSocketActivatedDaemon (systemd-socket-activate, and an
  * activator that keeps the sockets as systemd does),
  * TestOpenNamespaceDaemonWithoutLXCDriver, TestOpenNamespaceOtherDrivers.
  *

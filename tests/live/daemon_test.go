@@ -215,3 +215,35 @@ func TestOpenNamespaceDaemonWithoutLXCDriver(t *testing.T) {
 		t.Fatalf("the daemon changed while the scenarios ran (pid %d, then %d)", pid, got)
 	}
 }
+
+// The whole client suite with our library in libvirtd: virsh, Python,
+// virt-login-shell's helper, the Go binding and the cgo dlopen client, each
+// with both client libraries. Each client test compares its two runs with
+// each other and with the container itself (its init's namespaces, what a
+// shell inside sees), and runs unchanged here, so the daemon running ours
+// gives every client what it gets from the daemon running libvirt's.
+func TestClientsWithOurLibraryInDaemon(t *testing.T) {
+	daemonSettings(t, buildDir(t), "", "")
+	pid := daemonPid(t)
+	if !mappedFiles(t, pid)[ourLib(t)] {
+		t.Fatalf("daemon %d does not run our library", pid)
+	}
+	for _, c := range []struct {
+		name string
+		test func(*testing.T)
+	}{
+		{"virsh", TestClientVirsh},
+		{"python", TestClientPython},
+		{"login-shell", TestClientLoginShell},
+		{"go-binding", TestClientGoBinding},
+		{"go-dlopen", TestClientGoDlopen},
+	} {
+		t.Run(c.name, c.test)
+	}
+	if got := daemonPid(t); got != pid {
+		t.Fatalf("the daemon changed while the clients ran (pid %d, then %d)", pid, got)
+	}
+	if procs := coreProcsOf(t, pid); len(procs) != 1 {
+		t.Errorf("daemon %d is served by core processes %v, want exactly one", pid, procs)
+	}
+}
