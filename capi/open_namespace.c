@@ -1,9 +1,8 @@
 /*
  * open_namespace.c: virDomainLxcOpenNamespace, the one call that needs the
  * daemon. The C side checks arguments in libvirt's order and reports errors;
- * the RPC itself is done by the Go core, in the caller's core process
- * (capi/coreproc/) or, for the one kind of host that may run Go, in the
- * caller itself (capi/inprocess.c); hostkind.c decides.
+ * the RPC itself is done by the Go core, always in the caller's core
+ * process (capi/coreproc/): no caller ever runs Go.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +12,6 @@
 #include "coreabi.h"
 #include "coreload.h"
 #include "coreproc/client.h"
-#include "hostkind.h"
-#include "inprocess.h"
 #include "internal.h"
 
 LXC_EXPORT int
@@ -71,10 +68,7 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
     req.flags = flags;
 
     memset(&err, 0, sizeof(err));
-    if (lxcHostServedBy() == LXC_SERVED_IN_PROCESS)
-        n = lxcInProcessOpen(&req, fdlist, &err);
-    else
-        n = lxcProcOpenNamespace(&req, fdlist, &err);
+    n = lxcProcOpenNamespace(&req, fdlist, &err);
     if (n < 0) {
         *fdlist = NULL;
         lxcRaiseCoreError(&err);

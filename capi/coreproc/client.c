@@ -16,11 +16,15 @@
  *     so the channel's identity is checked before each use: a reused fd
  *     number is never written to.
  *   - The core process may die or hang: a broken coreProc fails every call
- *     waiting on it and is replaced by the next call. Its fd is closed when
- *     no caller is inside; the struct itself is never freed (a thread may
- *     still hold a pointer to it), a few hundred bytes per such fault.
+ *     waiting on it, with the core process's last words if it had any
+ *     (proto.h), and is replaced by the next call. Its fd is closed when no caller is inside; the
+ *     struct itself is never freed (a thread may still hold a pointer to
+ *     it), about 70 KiB per such fault.
+ *   - A reply whose fds this process has no room for (EMFILE) fails its
+ *     call only, saying so: SEQPACKET keeps the channel in step.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -67,7 +71,10 @@ typedef struct {
     int reading;                /* a caller reads for all */
     int active;                 /* callers inside */
     int broken;                 /* atomic outside mu */
-    char brokeBy[PATH_MAX + 256];
+    char brokeBy[PATH_MAX + 256 + LXC_PROC_MAX_SAID];
+    char said[LXC_PROC_MAX_SAID]; /* its first line on its stderr */
+    size_t saidLen;
+    int saidDone;               /* that line is complete */
     char buf[LXC_PROC_MAX_MSG]; /* the reader's */
 } coreProc;
 
@@ -123,15 +130,42 @@ breakLocked(coreProc *p, const char *why)
     }
 }
 
-/* Why @p stopped answering, for breakLocked(). */
+/* Breaks @p, saying what became of its process. @died: it went away by
+ * itself (@what then says when, e.g. "before answering"); otherwise it is
+ * given up on and killed (@what says why). */
 static void
-breakDead(coreProc *p, const char *what)
+endLocked(coreProc *p, int died, const char *what)
 {
-    char why[PATH_MAX + 256];
+    char why[sizeof(p->brokeBy)];
 
+    if (p->broken)
+        return;
+    if (!died)
+        kill(p->pid, SIGKILL);
     snprintf(why, sizeof(why), "the core process %s (pid %d) of "
-             "libvirt-lxc.so.0 %s", p->path, (int)p->pid, what);
+             "libvirt-lxc.so.0 %s%s", p->path, (int)p->pid,
+             died ? "exited or was killed " : "", what);
+    if (p->saidLen)
+        snprintf(why + strlen(why), sizeof(why) - strlen(why), "; it said: %.*s",
+                 (int)p->saidLen, p->said);
     breakLocked(p, why);
+}
+
+/* A record without the magic: what the core process's runtime wrote to
+ * its stderr. Its first line is kept for the error that follows. */
+static void
+keepWordsLocked(coreProc *p, const char *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len && !p->saidDone; i++) {
+        if (buf[i] == '\n') {
+            p->saidDone = p->saidLen > 0;
+            continue;
+        }
+        if (p->saidLen < sizeof(p->said))
+            p->said[p->saidLen++] = buf[i] >= ' ' ? buf[i] : '?';
+    }
 }
 
 static void
@@ -154,21 +188,17 @@ leaveLocked(coreProc *p, waiter *self)
 
 /* Hands one received record to its waiter. */
 static void
-routeLocked(coreProc *p, ssize_t len, int *fds, int nfds)
+routeLocked(coreProc *p, ssize_t len, int *fds, int nfds, int fdsLost)
 {
     const char *buf = p->buf;
     lxcProcHeader hdr;
     waiter *w;
 
-    if (len < (ssize_t)sizeof(hdr)) {
+    if (len >= (ssize_t)sizeof(hdr))
+        memcpy(&hdr, buf, sizeof(hdr));
+    if (len < (ssize_t)sizeof(hdr) || hdr.magic != LXC_PROC_MAGIC) {
         closeFds(fds, nfds);
-        breakDead(p, "sent a malformed answer (short record)");
-        return;
-    }
-    memcpy(&hdr, buf, sizeof(hdr));
-    if (hdr.magic != LXC_PROC_MAGIC) {
-        closeFds(fds, nfds);
-        breakDead(p, "sent a malformed answer (bad magic)");
+        keepWordsLocked(p, buf, (size_t)len);
         return;
     }
     for (w = p->waiters; w && w->id != hdr.id; w = w->next)
@@ -181,9 +211,18 @@ routeLocked(coreProc *p, ssize_t len, int *fds, int nfds)
         lxcProcFds fr;
 
         memcpy(&fr, buf, sizeof(fr));
+        if (fdsLost && (int)fr.nfds > nfds) {
+            /* The kernel found no room for them here. */
+            closeFds(fds, nfds);
+            w->n = -1;
+            lxcCoreSetInternal(&w->err, "cannot receive the %u namespace fds: "
+                               "%s%s", fr.nfds, strerror(fdsLost),
+                               lxcProcLimitHint(fdsLost));
+            goto done;
+        }
         if ((int)fr.nfds != nfds) {
             closeFds(fds, nfds);
-            breakDead(p, "passed fewer fds than it announced");
+            endLocked(p, 0, "passed fewer fds than it announced");
             return;
         }
         w->fds = NULL;
@@ -221,7 +260,7 @@ routeLocked(coreProc *p, ssize_t len, int *fds, int nfds)
             free(w->err.str1);
             free(w->err.str2);
             free(w->err.str3);
-            breakDead(p, "sent a malformed answer (error strings)");
+            endLocked(p, 0, "sent a malformed answer (error strings)");
             return;
         }
         w->err.code = er.code;
@@ -232,12 +271,27 @@ routeLocked(coreProc *p, ssize_t len, int *fds, int nfds)
         w->n = -1;
     } else {
         closeFds(fds, nfds);
-        breakDead(p, "sent a malformed answer (unexpected record)");
+        endLocked(p, 0, "sent a malformed answer (unexpected record)");
         return;
     }
  done:
     w->done = 1;
     pthread_cond_signal(&w->cond);
+}
+
+/* Why the kernel passed fewer fds than were sent (MSG_CTRUNC with room
+ * for them all in the control buffer): no descriptor free here (EMFILE,
+ * ENFILE), or else a security module refused them (EPERM). */
+static int
+fdShortage(void)
+{
+    int probe = fcntl(0, F_DUPFD_CLOEXEC, 0), errnum = errno;
+
+    if (probe >= 0) {
+        close(probe);
+        return EPERM;
+    }
+    return errnum == EMFILE || errnum == ENFILE ? errnum : EPERM;
 }
 
 /* Reads one record for whoever it is for, until @deadline. Called by the
@@ -254,7 +308,7 @@ readOne(coreProc *p, long long deadline)
     struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
     struct msghdr msg;
     struct cmsghdr *cmsg;
-    int fds[LXC_PROC_MAX_FDS], nfds = 0, overflow = 0, left, i;
+    int fds[LXC_PROC_MAX_FDS], nfds = 0, overflow = 0, fdsLost = 0, left, i;
     ssize_t r;
 
     for (;;) {
@@ -296,19 +350,21 @@ readOne(coreProc *p, long long deadline)
             }
         }
     }
+    if (r > 0 && !overflow && (msg.msg_flags & MSG_CTRUNC))
+        fdsLost = fdShortage();
     pthread_mutex_lock(&p->mu);
     /* A peer that dies with our request unread resets the channel. */
     if (r == 0 || (r < 0 && errno == ECONNRESET))
-        breakDead(p, "exited or was killed before answering");
+        endLocked(p, 1, "before answering");
     else if (r < 0) {
         char what[128];
         snprintf(what, sizeof(what), "cannot be read from: %s", strerror(errno));
-        breakDead(p, what);
-    } else if (overflow || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+        endLocked(p, 0, what);
+    } else if (overflow || (msg.msg_flags & MSG_TRUNC)) {
         closeFds(fds, nfds);
-        breakDead(p, "sent a malformed answer (oversized record)");
+        endLocked(p, 0, "sent a malformed answer (oversized record)");
     } else {
-        routeLocked(p, r, fds, nfds);
+        routeLocked(p, r, fds, nfds, fdsLost);
     }
     pthread_mutex_unlock(&p->mu);
     return 0;
@@ -324,8 +380,7 @@ breakHungLocked(coreProc *p)
         return;
     snprintf(what, sizeof(what), "did not answer within %d s and was killed",
              LXC_PROC_TIMEOUT_MS / 1000);
-    kill(p->pid, SIGKILL);
-    breakDead(p, what);
+    endLocked(p, 0, what);
 }
 
 static void
@@ -350,7 +405,7 @@ deadlineTimespec(long long deadline, struct timespec *ts)
 
 /* One request record: lxcProcOpen, URI, name. */
 static int
-sendRequest(coreProc *p, uint64_t id, const lxcCoreRequest *req,
+sendRequest(coreProc *p, uint64_t id, int inflight, const lxcCoreRequest *req,
             size_t urilen, size_t namelen)
 {
     char onStack[REQUEST_ON_STACK], *buf = onStack;
@@ -369,6 +424,7 @@ sendRequest(coreProc *p, uint64_t id, const lxcCoreRequest *req,
     rq.domid = req->id;
     rq.flags = req->flags;
     rq.driver = req->driver;
+    rq.inflight = (uint32_t)inflight;
     memcpy(rq.uuid, req->uuid, sizeof(rq.uuid));
     memcpy(buf, &rq, sizeof(rq));
     memcpy(buf + sizeof(rq), req->uri, urilen);
@@ -390,7 +446,7 @@ procCall(coreProc *p, const lxcCoreRequest *req, size_t urilen, size_t namelen,
     pthread_condattr_t ca;
     struct timespec ts;
     waiter w;
-    int n;
+    int n, inflight;
 
     memset(&w, 0, sizeof(w));
     pthread_condattr_init(&ca);
@@ -408,20 +464,17 @@ procCall(coreProc *p, const lxcCoreRequest *req, size_t urilen, size_t namelen,
     w.id = ++p->lastId;
     w.next = p->waiters;
     p->waiters = &w;
-    p->active++;
+    inflight = ++p->active;
     pthread_mutex_unlock(&p->mu);
 
-    if (sendRequest(p, w.id, req, urilen, namelen) < 0) {
+    if (sendRequest(p, w.id, inflight, req, urilen, namelen) < 0) {
         int gone = errno == EPIPE || errno == ECONNRESET;
         char what[128];
 
         /* Gone is gone, whether before the request or after it (readOne). */
-        if (gone)
-            snprintf(what, sizeof(what), "exited or was killed before answering");
-        else
-            snprintf(what, sizeof(what), "cannot be written to: %s", strerror(errno));
+        snprintf(what, sizeof(what), "cannot be written to: %s", strerror(errno));
         pthread_mutex_lock(&p->mu);
-        breakDead(p, what);
+        endLocked(p, gone, gone ? "before answering" : what);
         if (gone && retry) {
             /* It died while idle (killed): nothing was asked of it, so the
              * call goes to a new one instead. */
@@ -480,7 +533,7 @@ retire(coreProc *p, pid_t self)
     pthread_mutex_lock(&p->mu);
     if (!channelIsOurs(p))
         p->fd = -1; /* closed by someone else; the number is not ours */
-    breakDead(p, "lost its channel");
+    endLocked(p, 0, "lost its channel");
     if (p->active == 0 && p->fd >= 0) {
         close(p->fd);
         p->fd = -1;

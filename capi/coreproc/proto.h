@@ -20,12 +20,12 @@
  *                          daemon's order, ride on this very record
  *   LXC_PROC_MSG_ERROR     core -> caller: lxcProcError, then the strings
  *                          that have a length (message, str1, str2, str3)
- *   LXC_PROC_MSG_STARTED   starter -> caller, id 0: lxcProcStarted, the
- *                          pid of the core process, sent once before any
- *                          reply
- *   LXC_PROC_MSG_EXEC_FAILED starter -> caller, id 0, instead of STARTED:
- *                          lxcProcStarted with the errno of the core
- *                          process's failed execve(); nothing follows
+ *
+ * The core process's standard error is the channel too (its fd 2 is a copy
+ * of its end): whatever its Go runtime writes there when it fails (a
+ * panic, "fatal error: ...") arrives as records without the magic, which
+ * the caller keeps as the core process's last words for the error it
+ * reports, and never prints.
  */
 #ifndef LXC_COREPROC_PROTO_H
 #define LXC_COREPROC_PROTO_H
@@ -38,7 +38,7 @@
 #define LXC_PROC_CHANNEL_FD 3            /* the core process's end */
 #define LXC_PROC_CALLER_FD 4             /* a pidfd of the caller, if any */
 #define LXC_PROC_NO_FD_ARG "-"           /* argv for "no caller pidfd" */
-#define LXC_PROC_MAGIC 0x4c585033u       /* "LXP3": catches a stray peer, or one of another layout */
+#define LXC_PROC_MAGIC 0x4c585034u       /* "LXP4": catches a stray peer, or one of another layout */
 #define LXC_PROC_MAX_STRING 16384        /* per string, both directions */
 #define LXC_PROC_MAX_FDS 64              /* the daemon sends at most 6 */
 #define LXC_PROC_NULL_STRING UINT32_MAX  /* length that encodes NULL */
@@ -46,19 +46,19 @@
 /* A whole call may take the core's own deadline (30 s, DefaultTimeout in
  * internal/core/client.go) plus starting the process. */
 #define LXC_PROC_TIMEOUT_MS 35000
+/* The most of the core process's last words a caller keeps. */
+#define LXC_PROC_MAX_SAID 512
 
 typedef enum {
     LXC_PROC_MSG_OPEN = 1,
     LXC_PROC_MSG_FDS = 2,
     LXC_PROC_MSG_ERROR = 3,
-    LXC_PROC_MSG_STARTED = 4,
-    LXC_PROC_MSG_EXEC_FAILED = 5,
 } lxcProcMsgKind;
 
 typedef struct {
     uint32_t magic;
     uint32_t kind;           /* lxcProcMsgKind */
-    uint64_t id;             /* request id; 0 for start-up messages */
+    uint64_t id;             /* request id */
 } lxcProcHeader;
 
 typedef struct {
@@ -68,6 +68,9 @@ typedef struct {
     int32_t domid;
     uint32_t flags;
     int32_t driver;          /* lxcCoreDriver */
+    uint32_t inflight;       /* the caller's calls on the channel, this one
+                              * included: more than 1 asks the core process
+                              * for a thread to take the next request */
     unsigned char uuid[16];
 } lxcProcOpen;
 
@@ -81,12 +84,6 @@ typedef struct {
     int32_t code, domain, level, int1, int2;
     uint32_t len[LXC_PROC_ERROR_STRINGS];
 } lxcProcError;
-
-typedef struct {
-    lxcProcHeader hdr;
-    int32_t pid;             /* STARTED: the core process */
-    int32_t errnum;          /* EXEC_FAILED: errno of execve() */
-} lxcProcStarted;
 
 /* The largest record either end sends. */
 #define LXC_PROC_MAX_MSG \

@@ -4,18 +4,21 @@
  * started and why the caller never sees it).
  *
  * It loads the Go core that sits beside it (installed and build-tree
- * layouts both put them in one directory) and serves the caller's
- * OpenNamespace requests until the caller goes away: the channel reaches
- * EOF (the caller exited, exec'ed or closed it) or the caller's pidfd
- * becomes readable (the caller exited while a forked child still holds a
- * copy of the channel). It has no privileges of its own; it runs with the
- * caller's.
+ * layouts both put them in one directory) as soon as it starts, and serves
+ * the caller's OpenNamespace requests until the caller goes away: the
+ * channel reaches EOF (the caller exited, exec'ed or closed it) or the
+ * caller's pidfd becomes readable (the caller exited while a forked child
+ * still holds a copy of the channel). It has no privileges of its own; it
+ * runs with the caller's, in the caller's cgroups and under its limits.
  *
- * Concurrency: workers block in recvmsg() on the one channel, and the
- * kernel hands each request record to one of them; a worker that takes
- * the last idle slot starts another, so that a slow call never delays the
- * next one. Each reply is one record, sent whole, tagged with its request's
- * id.
+ * Threads: as few as can serve. At rest the main thread alone waits, on
+ * the channel and the caller's pidfd, beside the Go runtime's own two.
+ * Each request is served start to end by the thread that took it. A
+ * request that says the caller has other calls in flight (lxcProcOpen's
+ * inflight) makes its thread start a spare first, when no thread waits,
+ * so that concurrent calls are served concurrently; a spare that waits
+ * LXC_SPARE_IDLE_MS for nothing ends. When no thread can be started (a
+ * task limit), requests are served one after the other.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,23 +29,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "coreabi.h"
 #include "coreload.h"
 #include "proto.h"
 
-#define MAX_WORKERS 64
+#define MAX_SPARES 63
+#define LXC_SPARE_IDLE_MS 2000
 #define REQUEST_MAX (sizeof(lxcProcOpen) + 2 * LXC_PROC_MAX_STRING)
+#define MIB (1024 * 1024)
+/* The least address space the Go runtime starts in (measured: it reserves
+ * its heap arenas' metadata up front). */
+#define GO_RUNTIME_MIN_AS (768ULL * MIB)
 
 static const int channel = LXC_PROC_CHANNEL_FD;
 static pid_t callerPid;
-static pthread_once_t loadOnce = PTHREAD_ONCE_INIT;
 static lxcCoreOpenFunc coreOpen;
-static lxcCoreVersionFunc coreVersion;
-static lxcCoreError loadError;        /* why coreOpen is NULL */
-static int idleWorkers, allWorkers;   /* atomics */
+static char loadFailure[PATH_MAX + 512]; /* why coreOpen is NULL */
+static int waiting, spares;           /* atomics */
 
 static uint32_t
 stringLen(const char *s)
@@ -58,7 +66,7 @@ stringLen(const char *s)
 static void
 sendRecord(struct msghdr *msg)
 {
-    /* A caller that is gone is noticed by the next recvmsg(). */
+    /* A caller that is gone is noticed by the next receive. */
     while (sendmsg(channel, msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
         ;
 }
@@ -134,14 +142,78 @@ replyFds(uint64_t id, const int *fds, int n)
     sendRecord(&msg);
 }
 
+static void *spare(void *arg);
+
+/* Before a request of a caller with other calls in flight is served:
+ * someone must be left to take the next one. */
+static void
+keepOneWaiting(uint32_t inflight)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    int started;
+
+    if (inflight <= 1 || __atomic_load_n(&waiting, __ATOMIC_ACQUIRE) > 0)
+        return;
+    if (__atomic_add_fetch(&spares, 1, __ATOMIC_ACQ_REL) <= MAX_SPARES) {
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        started = pthread_create(&t, &attr, spare, NULL) == 0;
+        pthread_attr_destroy(&attr);
+        if (started)
+            return;
+    }
+    __atomic_sub_fetch(&spares, 1, __ATOMIC_ACQ_REL);
+}
+
+/* The Go core's answer to one valid request. */
+static int
+callCore(const lxcProcOpen *rq, const char *strings, int **fds, lxcCoreError *err)
+{
+    lxcCoreRequest req;
+    char *uri, *name;
+    int n, i;
+
+    if (!coreOpen) {
+        lxcCoreSetInternal(err, "%s", loadFailure);
+        return -1;
+    }
+    uri = strndup(strings, rq->urilen);
+    name = strndup(strings + rq->urilen, rq->namelen);
+    if (!uri || !name) {
+        free(uri);
+        free(name);
+        lxcCoreSetInternal(err, "out of memory");
+        return -1;
+    }
+    memset(&req, 0, sizeof(req));
+    req.uri = uri;
+    req.name = name;
+    req.caller = callerPid;
+    req.id = rq->domid;
+    req.flags = rq->flags;
+    req.driver = rq->driver;
+    memcpy(req.uuid, rq->uuid, sizeof(req.uuid));
+    n = coreOpen(&req, fds, err);
+    free(uri);
+    free(name);
+    if (n > LXC_PROC_MAX_FDS) {
+        for (i = 0; i < n; i++)
+            close((*fds)[i]);
+        lxcCoreErrorFree(err);
+        lxcCoreSetInternal(err, "the Go core returned %d fds (at most %d expected)",
+                           n, LXC_PROC_MAX_FDS);
+        n = -1;
+    }
+    return n;
+}
+
 /* Answers one request record of @len bytes. */
 static void
 serve(const char *buf, size_t len)
 {
     lxcProcOpen rq;
-    lxcCoreRequest req;
     lxcCoreError err;
-    char *uri = NULL, *name = NULL;
     int n = -1, *fds = NULL, i;
 
     memset(&err, 0, sizeof(err));
@@ -153,37 +225,10 @@ serve(const char *buf, size_t len)
         len != sizeof(rq) + rq.urilen + rq.namelen ||
         memchr(buf + sizeof(rq), '\0', rq.urilen + rq.namelen)) {
         lxcCoreSetInternal(&err, "the core process got a malformed request");
-        goto reply;
+    } else {
+        keepOneWaiting(rq.inflight);
+        n = callCore(&rq, buf + sizeof(rq), &fds, &err);
     }
-    if (!coreOpen) {
-        replyError(rq.hdr.id, &loadError);
-        return;
-    }
-    uri = strndup(buf + sizeof(rq), rq.urilen);
-    name = strndup(buf + sizeof(rq) + rq.urilen, rq.namelen);
-    if (!uri || !name) {
-        lxcCoreSetInternal(&err, "out of memory");
-        goto reply;
-    }
-    memset(&req, 0, sizeof(req));
-    req.uri = uri;
-    req.name = name;
-    req.caller = callerPid;
-    req.id = rq.domid;
-    req.flags = rq.flags;
-    req.driver = rq.driver;
-    memcpy(req.uuid, rq.uuid, sizeof(req.uuid));
-    n = coreOpen(&req, &fds, &err);
-    if (n > LXC_PROC_MAX_FDS) {
-        for (i = 0; i < n; i++)
-            close(fds[i]);
-        lxcCoreErrorFree(&err);
-        lxcCoreSetInternal(&err, "the Go core returned %d fds (at most %d expected)",
-                           n, LXC_PROC_MAX_FDS);
-        n = -1;
-    }
-
- reply:
     if (n >= 0) {
         replyFds(rq.hdr.id, fds, n);
         for (i = 0; i < n; i++)
@@ -192,155 +237,226 @@ serve(const char *buf, size_t len)
         replyError(rq.hdr.id, &err);
     }
     free(fds);
-    free(uri);
-    free(name);
     lxcCoreErrorFree(&err);
 }
 
-static void *worker(void *arg);
-static void loadCore(void);
-
-static int
-startWorker(void)
+/* One request from the channel into @buf: its length, 0 at EOF, or -1
+ * with errno. No control buffer: the kernel closes any fd sent along. */
+static ssize_t
+receive(char *buf, size_t size, int flags)
 {
-    pthread_t t;
-    pthread_attr_t attr;
-    int r;
-
-    __atomic_add_fetch(&allWorkers, 1, __ATOMIC_ACQ_REL);
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if ((r = pthread_create(&t, &attr, worker, NULL)) != 0)
-        __atomic_sub_fetch(&allWorkers, 1, __ATOMIC_ACQ_REL);
-    pthread_attr_destroy(&attr);
-    return r;
-}
-
-/* Keeps one worker idle while there is room for more. */
-static void
-tookRequest(void)
-{
-    if (__atomic_sub_fetch(&idleWorkers, 1, __ATOMIC_ACQ_REL) > 0 ||
-        __atomic_load_n(&allWorkers, __ATOMIC_ACQUIRE) >= MAX_WORKERS)
-        return;
-    startWorker();
-}
-
-static void *
-worker(void *arg)
-{
-    static __thread char buf[REQUEST_MAX];
-    struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+    struct iovec iov = { .iov_base = buf, .iov_len = size };
     struct msghdr msg;
     ssize_t r;
 
-    (void)arg;
-    /* The first worker loads the core. Every call into Go binds the
-     * calling thread to the runtime the first time: each later worker does
-     * that now, while idle, not on the path of the call it will serve. */
-    pthread_once(&loadOnce, loadCore);
-    if (coreVersion)
-        coreVersion();
-    for (;;) {
-        __atomic_add_fetch(&idleWorkers, 1, __ATOMIC_ACQ_REL);
-        memset(&msg, 0, sizeof(msg));
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        /* No control buffer: the kernel closes any fd sent along. */
-        while ((r = recvmsg(channel, &msg, 0)) < 0 && errno == EINTR)
-            ;
-        if (r <= 0)
-            _exit(0); /* the caller is gone: nothing to tear down */
-        tookRequest();
-        serve(buf, (msg.msg_flags & MSG_TRUNC) ? 0 : (size_t)r);
-    }
-    return NULL;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    __atomic_add_fetch(&waiting, 1, __ATOMIC_ACQ_REL);
+    r = recvmsg(channel, &msg, flags);
+    __atomic_sub_fetch(&waiting, 1, __ATOMIC_ACQ_REL);
+    if (r > 0 && (msg.msg_flags & MSG_TRUNC))
+        r = (ssize_t)size + 1; /* serve() refuses it */
+    return r;
 }
 
 static void *
-watchCaller(void *arg)
+spare(void *arg)
 {
-    struct pollfd pfd = { .fd = LXC_PROC_CALLER_FD, .events = POLLIN };
+    static __thread char buf[REQUEST_MAX + 1];
+    ssize_t r;
 
     (void)arg;
-    while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-        ;
-    _exit(0);
+    for (;;) {
+        /* SO_RCVTIMEO (main) bounds this wait: an idle spare ends. */
+        r = receive(buf, sizeof(buf), 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            __atomic_sub_fetch(&spares, 1, __ATOMIC_ACQ_REL);
+            return NULL;
+        }
+        if (r <= 0)
+            _exit(0); /* the caller is gone: nothing to tear down */
+        serve(buf, (size_t)r);
+    }
+}
+
+/* Last words for the signals that can end this process and can be
+ * caught: written to stderr, which is the channel (proto.h), so that the
+ * caller's error says what ended it. */
+static const int fatalSignals[] = {
+    SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+};
+static char lastWords[NSIG][64];
+
+static void
+sayAndDie(int sig)
+{
+    ssize_t r = write(STDERR_FILENO, lastWords[sig], strlen(lastWords[sig]));
+
+    (void)r;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+prepareLastWords(void)
+{
+    size_t i;
+    int sig;
+
+    for (i = 0; i < sizeof(fatalSignals) / sizeof(fatalSignals[0]); i++) {
+        sig = fatalSignals[i];
+        snprintf(lastWords[sig], sizeof(lastWords[sig]), "killed by signal %d (%s)\n",
+                 sig, strsignal(sig));
+        signal(sig, sayAndDie);
+    }
+}
+
+/* Serves until the caller is gone; the main thread. */
+static void __attribute__((noreturn))
+serveMain(int watch)
+{
+    static char buf[REQUEST_MAX + 1];
+    struct pollfd pfd[2] = {
+        { .fd = channel, .events = POLLIN },
+        { .fd = LXC_PROC_CALLER_FD, .events = POLLIN },
+    };
+    ssize_t r;
+
+    for (;;) {
+        /* Counted as waiting while it polls, so that a request taken by a
+         * spare needs no other. */
+        __atomic_add_fetch(&waiting, 1, __ATOMIC_ACQ_REL);
+        r = poll(pfd, watch ? 2 : 1, -1);
+        __atomic_sub_fetch(&waiting, 1, __ATOMIC_ACQ_REL);
+        if (r < 0 && errno != EINTR)
+            _exit(1);
+        if (watch && pfd[1].revents)
+            _exit(0); /* the caller exited */
+        if (r <= 0 || !pfd[0].revents)
+            continue;
+        r = receive(buf, sizeof(buf), MSG_DONTWAIT);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            continue; /* a spare took it */
+        if (r <= 0)
+            _exit(0); /* the caller is gone, exec'ed or closed its end */
+        serve(buf, (size_t)r);
+    }
+}
+
+/* Soft limits up to their hard limits, where the Go runtime needs room;
+ * a hard limit that leaves it none is named in every answer. */
+static int
+raiseLimits(void)
+{
+    const int which[] = { RLIMIT_AS, RLIMIT_DATA };
+    struct rlimit rl;
+    size_t i;
+
+    for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+        if (getrlimit(which[i], &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+            continue;
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(which[i], &rl);
+    }
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+        rl.rlim_max < GO_RUNTIME_MIN_AS) {
+        snprintf(loadFailure, sizeof(loadFailure), "the core process of "
+                 "libvirt-lxc.so.0 cannot start its Go runtime: the caller's "
+                 "address space limit (RLIMIT_AS, ulimit -Hv) is %llu MiB, and "
+                 "it needs %llu MiB",
+                 (unsigned long long)rl.rlim_max / MIB,
+                 (unsigned long long)GO_RUNTIME_MIN_AS / MIB);
+        return -1;
+    }
+    return 0;
 }
 
 /* The core, loaded from this program's own directory. */
 static void
 loadCore(void)
 {
-    char self[PATH_MAX], path[PATH_MAX + 64], detail[PATH_MAX + 256];
+    char self[PATH_MAX], path[PATH_MAX + sizeof(LXC_CORE_FILE) + 1];
     ssize_t len;
     char *slash;
 
     /* The kernel's name for this executable, not argv[0]. */
     len = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (len < 0) {
-        lxcCoreSetInternal(&loadError, "cannot find the core process's own path: %s",
-                           strerror(errno));
+        snprintf(loadFailure, sizeof(loadFailure),
+                 "cannot find the core process's own path: %s", strerror(errno));
         return;
     }
     self[len] = '\0';
     if (!(slash = strrchr(self, '/'))) {
-        lxcCoreSetInternal(&loadError, "odd path of the core process: %s", self);
+        snprintf(loadFailure, sizeof(loadFailure), "odd path of the core process: %s",
+                 self);
         return;
     }
     *slash = '\0';
     snprintf(path, sizeof(path), "%s/%s", self, LXC_CORE_FILE);
     if (access(path, F_OK) < 0) {
-        lxcCoreSetInternal(&loadError, "the Go core of libvirt-lxc.so.0 is missing: "
-                           "expected %s", path);
+        snprintf(loadFailure, sizeof(loadFailure),
+                 "the Go core of libvirt-lxc.so.0 is missing: expected %s", path);
         return;
     }
-    if (!(coreOpen = lxcCoreDlopen(path, &coreVersion, detail, sizeof(detail))))
-        lxcCoreSetInternal(&loadError, "%s", detail);
+    coreOpen = lxcCoreDlopen(path, NULL, loadFailure, sizeof(loadFailure));
 }
 
 static int
 usage(const char *argv0)
 {
     fprintf(stderr, "%s: the core process of libvirt-lxc.so.0, started by it "
-            "with its channel as fd 3; not for use by hand\n",
-            argv0 ? argv0 : LXC_OPEN_HELPER_FILE);
+            "with its channel as fd %d; not for use by hand\n",
+            argv0 ? argv0 : LXC_OPEN_HELPER_FILE, LXC_PROC_CHANNEL_FD);
     return 2;
+}
+
+/* "N" for fd N, as spawn.c writes it. */
+static int
+isFdArg(const char *arg, int fd)
+{
+    char want[16];
+
+    snprintf(want, sizeof(want), "%d", fd);
+    return strcmp(arg, want) == 0;
 }
 
 int
 main(int argc, char **argv)
 {
+    struct timeval idle = { LXC_SPARE_IDLE_MS / 1000, (LXC_SPARE_IDLE_MS % 1000) * 1000 };
     struct ucred cred;
     socklen_t credlen = sizeof(cred);
     int type, watch;
     socklen_t typelen = sizeof(type);
 
-    if (argc != 3 || strcmp(argv[1], "3") != 0 ||
+    if (argc != 3 || !isFdArg(argv[1], LXC_PROC_CHANNEL_FD) ||
         getsockopt(channel, SOL_SOCKET, SO_TYPE, &type, &typelen) < 0 ||
         type != SOCK_SEQPACKET)
         return usage(argc > 0 ? argv[0] : NULL);
-    watch = strcmp(argv[2], "4") == 0;
+    watch = isFdArg(argv[2], LXC_PROC_CALLER_FD);
     if (!watch && strcmp(argv[2], LXC_PROC_NO_FD_ARG) != 0)
         return usage(argv[0]);
     /* Nothing the core might start should inherit these. */
     fcntl(channel, F_SETFD, FD_CLOEXEC);
+    fcntl(STDERR_FILENO, F_SETFD, FD_CLOEXEC);
     if (watch)
         fcntl(LXC_PROC_CALLER_FD, F_SETFD, FD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
+    prepareLastWords();
+    setsockopt(channel, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
     /* The creator of the socketpair: the process we serve, whose identity
      * the core needs (inside a daemon, it must not call that daemon). */
     if (getsockopt(channel, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0)
         return 1;
     callerPid = cred.pid;
 
-    /* The core is loaded, and called, by the workers only: binding the main
-     * thread to the Go runtime would cost glibc a read of /proc/self/maps
-     * (about 0.6 ms, on the first call's path). */
-    if (startWorker() != 0)
-        return 1;
-    if (watch)
-        watchCaller(NULL);
-    for (;;)
-        pause();
+    /* Loaded now, while the caller's first request is on its way: its
+     * runtime starts on a thread of its own meanwhile. */
+    if (raiseLimits() == 0)
+        loadCore();
+    serveMain(watch);
 }

@@ -6,8 +6,10 @@
  * Each scenario prints one line "SCENARIO key=value ..." for
  * tests/live/coreproc_test.go, which says what each value must be:
  *
- *   sigchld     a single-threaded caller counting SIGCHLD and polling
- *               waitpid(-1) during 20 calls; then a child of its own
+ *   sigchld [subreaper]  a single-threaded caller counting SIGCHLD and
+ *               polling waitpid(-1) during 20 calls; then a child of its
+ *               own (subreaper: the caller is a child subreaper, which
+ *               adopts every orphan below it)
  *   reaper      a caller whose SIGCHLD handler reaps with waitpid(-1)
  *   session     process group and session of the core process; a SIGINT
  *               to the caller's process group
@@ -242,13 +244,15 @@ forkOwnChild(void)
 }
 
 static int
-scenarioSigchld(void)
+scenarioSigchld(const char *mode)
 {
     struct sigaction sa;
     char children[256];
     int ok = 0, i, anyChild;
     pid_t w;
 
+    if (strcmp(mode, "subreaper") == 0 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        return 2;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = countSigchld;
     sa.sa_flags = SA_RESTART;
@@ -259,8 +263,9 @@ scenarioSigchld(void)
     w = waitpid(-1, NULL, WNOHANG);
     anyChild = !(w < 0 && errno == ECHILD);
     ownChildren(children, sizeof(children));
-    printf("sigchld calls=%d ok=%d threads=%d during_calls=%d waitpid_sees_child=%d "
-           "children=%s", CALLS, ok, tcThreads(), (int)sigchldCount, anyChild,
+    printf("sigchld mode=%s calls=%d ok=%d threads=%d during_calls=%d "
+           "waitpid_sees_child=%d children=%s", mode[0] ? mode : "plain", CALLS, ok,
+           tcThreads(), (int)sigchldCount, anyChild,
            children[0] ? children : "none");
     sigchldCount = 0;
     forkOwnChild();
@@ -889,7 +894,7 @@ main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     tcPrintLib();
     if (strcmp(s, "sigchld") == 0)
-        return scenarioSigchld();
+        return scenarioSigchld(arg);
     if (strcmp(s, "reaper") == 0)
         return scenarioReaper();
     if (strcmp(s, "session") == 0)

@@ -43,11 +43,15 @@ func msAtMost(t *testing.T, where, got string, limit time.Duration) {
 }
 
 func TestCoreProcNoSignalNoChild(t *testing.T) {
-	f := coreproc(t, "sigchld")
-	expect(t, "sigchld", f, map[string]string{"calls": "20", "ok": "20",
-		"threads": "1", "during_calls": "0", "waitpid_sees_child": "0",
-		"children": "none", "own_child_sigchld": "1"})
-	f = coreproc(t, "reaper")
+	// A caller that is a child subreaper adopts every orphan below it: its
+	// core process must still never be its child.
+	for _, mode := range []string{"plain", "subreaper"} {
+		f := coreproc(t, "sigchld", mode)
+		expect(t, "sigchld "+mode, f, map[string]string{"mode": mode, "calls": "20", "ok": "20",
+			"threads": "1", "during_calls": "0", "waitpid_sees_child": "0",
+			"children": "none", "own_child_sigchld": "1"})
+	}
+	f := coreproc(t, "reaper")
 	expect(t, "reaper", f, map[string]string{"calls": "20", "ok": "20",
 		"reaped_own": "1", "reaped_foreign": "0"})
 }
