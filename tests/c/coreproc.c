@@ -31,8 +31,8 @@
  *               that asked for keepalive and does not answer within 2 s),
  *               a call: on the same daemon connection?
  *   forkrace MODE  threads make their first calls while another forks
- *               children that call too (MODE inproc: a plain multi-
- *               threaded host; coreproc: one that holds a listening socket)
+ *               children that call too (MODE plain: a plain multi-
+ *               threaded host; server: one that holds a listening socket)
  */
 #include <dirent.h>
 #include <poll.h>
@@ -865,7 +865,7 @@ raceOnce(int listen)
 static int
 scenarioForkRace(const char *mode)
 {
-    int round, status, hangs = 0, failed = 0, listen = strcmp(mode, "coreproc") == 0;
+    int round, status, hangs = 0, failed = 0, listen = strcmp(mode, "server") == 0;
     pid_t pid;
 
     for (round = 0; round < RACE_ROUNDS; round++) {

@@ -186,8 +186,7 @@ snapNew(fdSnap *s)
     }
 }
 
-/* Makes this process multi-threaded, as most callers are: ours then runs
- * the call in the in-process Go core. */
+/* Makes this process multi-threaded, as most callers are. */
 TC_UNUSED static void
 goMultiThreaded(void)
 {

@@ -12,9 +12,9 @@
  * Fields that cannot be the same for both libraries are kept in fields of
  * their own so that the runner can compare the rest and check those apart:
  *   core=yes|no   libvirt-lxc-core.so mapped in this process after the call
- *                 (ours: yes when the call ran in-process)
+ *                 (never: ours runs it in the caller's core process)
  *   new=, cold_new=  fds open after the call(s) that were not before, by
- *                 kind (ours in-process: what loading the Go core sets up)
+ *                 kind (ours: the channel to its core process)
  *   sockets=+N    socket fds gained over a stress run (both share one
  *                 connection between the threads)
  *   sameconn_*    the call on a connection that died with the daemon

@@ -11,8 +11,8 @@
  *   2. wait; count fds; "call": the call under test, timed.
  *   3. wait; "recover": another call (the runner made the proxy behave);
  *      its fds closed; count fds again.
- * threads: a second thread runs first, so ours uses the in-process Go core.
- * single: the process stays single-threaded, so ours uses the helper.
+ * threads: a second thread runs first (multi-threaded, as virsh).
+ * single: the process stays single-threaded (as virt-login-shell's helper).
  * SIGPIPE keeps its default disposition: a write into the closed socket
  * that raised it would kill this process.
  *

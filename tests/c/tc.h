@@ -533,8 +533,7 @@ tcIdleMain(void *opaque)
 }
 
 /* Starts a thread that does nothing, for good: the process is then
- * multi-threaded, as most callers are (ours then runs OpenNamespace in the
- * in-process Go core). Returns pthread_create's result. */
+ * multi-threaded, as most callers are. Returns pthread_create's result. */
 TC_UNUSED static int
 tcIdleThread(void)
 {

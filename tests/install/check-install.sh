@@ -56,8 +56,8 @@ cat >"$tmp/user.c" <<'C'
 
 static void *idle(void *arg) { pause(); return arg; }
 
-/* argv[2] "mt": a second thread first, so the installed Go core is loaded
- * in-process; otherwise the installed out-of-process helper serves it. */
+/* argv[2] "mt": a second thread first; either way the installed core
+ * process serves the call and the Go core is never loaded here. */
 int main(int argc, char **argv)
 {
     pthread_t t;
@@ -99,8 +99,7 @@ for mode in st mt; do
     lib=$(sed -n 's/^lib //p' <<<"$out")
     [ "$(readlink -f "$lib")" = "$(readlink -f "$prefix/$libdir/libvirt-lxc.so.0")" ] ||
         fail "the program did not use the installed library ($lib)"
-    want=0; [ $mode = mt ] && want=1
-    grep -qx "core-in-process $want" <<<"$out" ||
-        fail "$mode: expected core-in-process $want (installed core in libvirt-lxc-go/)"
+    grep -qx "core-in-process 0" <<<"$out" ||
+        fail "$mode: the Go core was loaded in the caller"
 done
 echo "ok: prefix and DESTDIR installs; pkg-config and a C program use the installed library"

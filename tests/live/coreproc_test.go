@@ -154,7 +154,7 @@ func TestCoreProcIdleKeepsConnection(t *testing.T) {
 // A child forked while other threads make their first calls never hangs
 // (libvirt's own library can hang such children).
 func TestCoreProcForkRacingFirstCalls(t *testing.T) {
-	for _, mode := range []string{"inproc", "coreproc"} {
+	for _, mode := range []string{"plain", "server"} {
 		t.Run(mode, func(t *testing.T) {
 			f := coreproc(t, "forkrace", mode)
 			expect(t, mode, f, map[string]string{"rounds": "10", "children": "40",

@@ -81,19 +81,10 @@ func TestReliabilityEnvironment(t *testing.T) {
 				continue
 			}
 			envs := helperEnvs(t, log)
-			if th == "threads" {
-				// The Go runtime in the caller's process reads GO* itself:
-				// recorded, not something the library can filter.
-				t.Logf("in-process core, GODEBUG=inittrace=1: stderr has %d runtime trace lines",
-					strings.Count(stderr.String(), "init "))
-				if len(envs) != 0 {
-					t.Errorf("threads: the helper ran %d times, want 0", len(envs))
-				}
-				continue
-			}
-			// One core process serves all three calls of the process.
+			// One core process serves all three calls of the process,
+			// multi-threaded or not.
 			if len(envs) != 1 {
-				t.Fatalf("single: the core process was started %d times, want 1 (strace log %s)", len(envs), log)
+				t.Fatalf("%s: the core process was started %d times, want 1 (strace log %s)", th, len(envs), log)
 			}
 			for _, env := range envs {
 				for _, kv := range env {
@@ -109,7 +100,7 @@ func TestReliabilityEnvironment(t *testing.T) {
 				}
 			}
 			if strings.Contains(stderr.String(), "init ") {
-				t.Errorf("single: the helper's Go runtime honoured GODEBUG: %s", stderr.String())
+				t.Errorf("%s: the helper's Go runtime honoured GODEBUG: %s", th, stderr.String())
 			}
 		}
 	}

@@ -150,18 +150,14 @@ func checkOpenScenarios(t *testing.T, label string, r run, ours bool, inodes map
 			// call ran in its core process).
 			want["threads"] = "1"
 		}
-		// Ours runs the call in its Go core in-process only when the
-		// caller is multi-threaded and the call gets past the client-side
-		// checks, else in its core process; libvirt's library has no core.
-		reachesDaemon := sc.err == nil || sc.err.daemon
+		// Ours serves every call that gets past the client-side checks in
+		// the caller's core process, never with the Go core in the caller;
+		// libvirt's library has no core.
 		by := servedNowhere
-		switch {
-		case ours && reachesDaemon && multi:
-			by = servedInProcess
-		case ours && reachesDaemon:
+		if ours && (sc.err == nil || sc.err.daemon) {
 			by = servedByCoreProc
 		}
-		want["core"] = map[bool]string{true: "yes", false: "no"}[by == servedInProcess]
+		want["core"] = "no"
 		expect(t, where, f, want)
 		if _, noerr := f["noerror"]; noerr != (sc.err == nil) {
 			t.Errorf("%s: noerror present: %v, want %v", where, noerr, sc.err == nil)
