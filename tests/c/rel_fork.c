@@ -11,12 +11,11 @@
  *   enter  children call EnterSecurityLabel("none"), EnterCGroup and
  *          EnterNamespace (fds from /proc/<init>/ns); the core is never
  *          loaded.
- *   core   the same, but the parent first calls OpenNamespace once (the Go
- *          core loads in the multi-threaded parent, as in virsh) and the
- *          children enter with those fds. A child that touched the
- *          inherited Go runtime could hang: Enter* must never enter Go.
- *   open   core loaded in the parent; each child calls OpenNamespace (ours
- *          serves it out of process) and checks it got the fds.
+ *   core   the same, but the parent first calls OpenNamespace once (as
+ *          virsh does; its core process then runs, and the Go core must
+ *          never be mapped here) and the children enter with those fds.
+ *   open   as core; each child calls OpenNamespace (its own core process
+ *          serves it) and checks it got the fds.
  *
  * Prints one line:
  *   mode=<m> iterations=N ok=<n> failed=<n> hangs=<n> crashes=<n>

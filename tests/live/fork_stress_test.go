@@ -17,9 +17,9 @@ func TestReliabilityForkStress(t *testing.T) {
 		n    int
 		core string
 	}{
-		{"enter", 10000, "0"}, // the core never loaded
-		{"core", 10000, "1"},  // the core loaded in the parent (virsh)
-		{"open", 300, "1"},    // children forked after the load call OpenNamespace
+		{"enter", 10000, "0"}, // no OpenNamespace before
+		{"core", 10000, "0"},  // the parent called OpenNamespace (virsh): its core process runs
+		{"open", 300, "0"},    // children forked after that call OpenNamespace
 	} {
 		t.Run(c.mode, func(t *testing.T) {
 			r, _ := runLib(t, prog, false, c.mode, strconv.Itoa(c.n), "3")
