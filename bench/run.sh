@@ -165,7 +165,7 @@ floor() {
             # while it serves. env execs, so $! is the program itself.
             env -u LD_LIBRARY_PATH "$BIN/floor_helper" "$DOM" 1000 >"$T" &
             sleep 0.15
-            child="$(cat "/proc/$!/task/$!/children" 2>/dev/null | awk '{print $1}')"
+            child="$(awk '{print $1}' "/proc/$!/task/$!/children" 2>/dev/null || true)"
             if [ -n "$child" ]; then
                 printf 'floor\tsystem\thelper_threads\t%s\n' \
                     "$(awk '/^Threads:/ {print $2}' "/proc/$child/status")" >>"$RES"
