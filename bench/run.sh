@@ -2,7 +2,7 @@
 # bench/run.sh: the project's benchmarks, ours against the system
 # libvirt-lxc.so.0, in one run. Not part of the test suite.
 #
-#   bash bench/run.sh            # about 5 minutes on 2 cores
+#   bash bench/run.sh            # about 6 minutes on a busy 2-core machine
 #
 # Builds the project, brings up the live test bed, compiles the C hosts in
 # bench/ against the system headers and library (-lvirt-lxc, no rpath), then
@@ -197,12 +197,12 @@ floor() {
 floor
 
 # --- 1. warm OpenNamespace -------------------------------------------------
-ROUNDS=$(scaled 12)
+ROUNDS=$(scaled 6)
 say "1. warm OpenNamespace: $ROUNDS rounds x 10 batches x 100 calls per library"
 alternate warm "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 200
 
 # --- 2. first call in a new process ---------------------------------------------
-N=$(scaled 30)
+N=$(scaled 12)
 say "2. first OpenNamespace in a new process: $N processes per library and mode"
 for r in $(seq "$N"); do
     for v in $(order "$r"); do
@@ -251,7 +251,7 @@ virsh_run() { # VARIANT (checked before, outside the timed sequence)
     with "$1" "$BIN/spawn" virsh -c "$URI" lxc-enter-namespace "$DOM" --noseclabel -- /bin/true >"$T" 2>&1
     grep -q '^spawn_status 0$' "$T" || { cat "$T" >&2; die "virsh failed"; }
 }
-N=$(scaled 30)
+N=$(scaled 14)
 IDLE=0.2
 say "3. virsh lxc-enter-namespace: $N isolated runs per library ($IDLE s apart)"
 for r in $(seq "$N"); do
@@ -261,7 +261,7 @@ for r in $(seq "$N"); do
         virsh_run "$v"; record virsh_isolated "$v" "$T"
     done
 done
-ROUNDS=$(scaled 4)
+ROUNDS=$(scaled 2)
 BLOCK=10
 say "3. virsh lxc-enter-namespace in a loop: $ROUNDS rounds x $BLOCK consecutive runs per library"
 for r in $(seq "$ROUNDS"); do
@@ -286,7 +286,7 @@ done
 record cgroup none "$T"
 
 # --- 4. load cost ---------------------------------------------------------------
-N=$(scaled 60)
+N=$(scaled 30)
 say "4. load cost: $N runs of each host"
 for r in $(seq "$N"); do
     for v in $(order "$r"); do
@@ -302,14 +302,14 @@ done
 env LD_DEBUG=statistics "$BIN/load_none" >"$OUT/ld-statistics-none.txt" 2>&1
 
 # --- 5. EnterNamespace, EnterCGroup ------------------------------------------
-N=$(scaled 6)
+N=$(scaled 2)
 say "5. EnterNamespace / EnterCGroup: $N processes x 100 children per call per library"
 alternate enter "$N" "$BIN/enter" "$URI" "$DOM" 100
 
 # --- 7. concurrent callers -----------------------------------------------------
 # With ours, each process also reports its core process at rest after its
 # first call and after the burst (threads, private dirty memory).
-ROUNDS=$(scaled 3)
+ROUNDS=$(scaled 2)
 say "7. 16 threads x 1000 OpenNamespace calls at once: $ROUNDS processes per library"
 alternate concurrent "$ROUNDS" "$BIN/open_concurrent" "$URI" "$DOM" 16 1000
 
@@ -333,7 +333,7 @@ done
 # The same warm loop in each kind of host (bench_host_start() in common.h):
 # the multi-threaded one is section 1's; a plain Python script is
 # single-threaded. Ours serves them all through their core process.
-ROUNDS=$(scaled 8)
+ROUNDS=$(scaled 4)
 say "8. warm OpenNamespace per kind of host: $ROUNDS rounds x 10 batches x 100 calls"
 alternate warm_st "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 0 st
 alternate warm_server "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 0 server
@@ -437,10 +437,10 @@ go_binding() {
         GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS=-buildvcs=false go build -o "$BIN/gobinding" .) ||
         die "cannot build tests/clients/gobinding"
     readelf -d "$BIN/gobinding" | grep -q 'RUNPATH\|RPATH' && die "gobinding has an rpath"
-    n=$(scaled 12)
+    n=$(scaled 6)
     say "8. Go binding, warm OpenNamespace: $n rounds x 10 batches x 100 calls per library"
     alternate gobinding_warm "$n" "$BIN/gobinding" -bench warm -warmup 200 -batches 10 -per 100
-    n=$(scaled 30)
+    n=$(scaled 12)
     say "8. Go binding, first OpenNamespace in a new process: $n processes per library"
     for r in $(seq "$n"); do
         for v in $(order "$r"); do
