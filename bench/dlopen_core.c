@@ -3,8 +3,8 @@
  *
  *   dlopen_core PATH
  *
- * Our library dlopen()s libvirt-lxc-core.so on the first OpenNamespace
- * call; loading it starts the Go runtime (its threads, its signal handlers).
+ * A core process dlopen()s libvirt-lxc-core.so before its first call;
+ * loading it starts the Go runtime (its threads, its signal handlers).
  * This isolates that part of the first call's cost from the daemon round
  * trips. Same flags as capi/loader.c.
  */

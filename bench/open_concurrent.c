@@ -9,7 +9,9 @@
  * closed, the array freed). Prints "wall_ns" for all of them together and
  * "client_cpu_ns" (getrusage, all threads) over the same span; every call
  * must return the same number of fds as the warm-up call, or the host
- * exits non-zero.
+ * exits non-zero. With ours, the host's core process is also looked at
+ * rest, after the single warm-up call ("single_core_*") and after the
+ * burst ("burst_core_*"): its threads and private dirty memory.
  */
 #include "common.h"
 
@@ -52,6 +54,7 @@ main(int argc, char **argv)
         return 1;
     dom = bench_domain(argv[1], argv[2], &conn);
     want = bench_open_once(dom);
+    bench_print_core_at_rest("single");
     tids = calloc(threads, sizeof(*tids));
     w = calloc(threads, sizeof(*w));
     if (!tids || !w)
@@ -70,6 +73,7 @@ main(int argc, char **argv)
     }
     t1 = tcNowNs();
     c1 = bench_cpu_ns();
+    bench_print_core_at_rest("burst");
 
     bench_print_library("library", (void *)virDomainLxcOpenNamespace);
     printf("wall_ns %llu\n", (unsigned long long)(t1 - t0));

@@ -2,7 +2,7 @@
 # bench/run.sh: the project's benchmarks, ours against the system
 # libvirt-lxc.so.0, in one run. Not part of the test suite.
 #
-#   bash bench/run.sh            # about 90 s on 2 cores
+#   bash bench/run.sh            # about 6 minutes on a busy 2-core machine
 #
 # Builds the project, brings up the live test bed, compiles the C hosts in
 # bench/ against the system headers and library (-lvirt-lxc, no rpath), then
@@ -16,6 +16,13 @@
 #
 # Scale with BENCH_SCALE=2 (twice the rounds) or BENCH_SCALE=0.5 for a quick
 # look; the documented figures come from the default.
+#
+# The floor (section 0) is measured in the same run: libvirt's own client
+# serving the call from a helper process behind one socketpair (the
+# program BENCH_FLOOR_HELPER, by default the project's shared
+# floor-helper-hop.c beside the checkout; skipped if absent), a bare hop
+# carrying 6 fds, the start of a minimal static C and Go program, and a
+# new daemon connection's handshake with the first call.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,8 +36,9 @@ BIN="$OUT/bin"
 RES="$OUT/results.tsv"
 SYS_DIR=/usr/lib/x86_64-linux-gnu
 SCALE="${BENCH_SCALE:-1}"
+FLOOR_HELPER_SRC="${BENCH_FLOOR_HELPER:-$ROOT/../shared/tools/floor-helper-hop.c}"
 
-say() { echo "bench: $*" >&2; }
+say() { echo "bench: [${SECONDS}s] $*" >&2; }
 die() { echo "bench: ABORT: $*" >&2; exit 1; }
 scaled() { python3 -c "import math,sys; print(max(1, math.ceil($1 * float(sys.argv[1]))))" "$SCALE"; }
 
@@ -78,7 +86,22 @@ cc_host cgroup_move cgroup_move.c -lvirt
 # --no-as-needed keeps the NEEDED entries of libraries that are never called.
 cc_host load_lxc load_host.c -DWITH_LXC -Wl,--no-as-needed -lvirt-lxc -lvirt
 cc_host load_none load_host.c -Wl,--no-as-needed -lvirt
-for h in open_warm open_first open_concurrent enter load_lxc; do
+cc_host oneshot oneshot.c -lvirt-lxc -lvirt -lpthread
+cc_host burst burst.c
+cc_host floor_hop floor_hop.c -lpthread
+cc_host floor_connect floor_connect.c -lvirt-lxc -lvirt -lpthread
+# The process-start floor: static, so that no dynamic loading is counted.
+gcc -O2 -static -o "$BIN/exit0_c" "$HERE/exit0.c"
+(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$BIN/exit0_go" ./bench/exit0) ||
+    die "cannot build bench/exit0"
+if [ -f "$FLOOR_HELPER_SRC" ]; then
+    # Not ours (a reference program): built as given, without -Werror.
+    gcc -O2 -o "$BIN/floor_helper" "$FLOOR_HELPER_SRC" -lvirt-lxc -lvirt ||
+        die "cannot build $FLOOR_HELPER_SRC"
+else
+    say "no $FLOOR_HELPER_SRC: the helper floor is not measured"
+fi
+for h in open_warm open_first open_concurrent enter load_lxc oneshot floor_connect; do
     readelf -d "$BIN/$h" | grep -q 'RUNPATH\|RPATH' && die "$h has an rpath"
 done
 
@@ -128,13 +151,58 @@ alternate() {
 : >"$RES"
 T="$OUT/tmp.out"
 
+# --- 0. the floor -------------------------------------------------------------
+# What serving a call from another process costs at least, here and now:
+# the figures of ours that go through a core process are set against these.
+floor() {
+    local n r child
+    n=$(scaled 3)
+    if [ -x "$BIN/floor_helper" ]; then
+        say "0. floor: libvirt's client in a helper process behind a socketpair, $n x 1000 calls"
+        for r in $(seq "$n"); do
+            # It prints "direct D us, through a C helper ... H us (median
+            # of N), ratio R"; the helper is its only child, looked at
+            # while it serves. env execs, so $! is the program itself.
+            env -u LD_LIBRARY_PATH "$BIN/floor_helper" "$DOM" 1000 >"$T" &
+            sleep 0.15
+            child="$(awk '{print $1}' "/proc/$!/task/$!/children" 2>/dev/null || true)"
+            if [ -n "$child" ]; then
+                printf 'floor\tsystem\thelper_threads\t%s\n' \
+                    "$(awk '/^Threads:/ {print $2}' "/proc/$child/status")" >>"$RES"
+                printf 'floor\tsystem\thelper_private_dirty_kb\t%s\n' \
+                    "$(awk '/^Private_Dirty:/ {print $2}' "/proc/$child/smaps_rollup")" >>"$RES"
+            fi
+            wait $! || die "the floor helper failed"
+            sed -n 's/^direct \([0-9.]*\) us,.* \([0-9.]*\) us (median.*/\1 \2/p' "$T" |
+                awk '{printf "floor\tsystem\thelper_direct_ns\t%s\nfloor\tsystem\thelper_hop_ns\t%s\n", $1 * 1000, $2 * 1000}' >>"$RES"
+        done
+    fi
+    say "0. floor: a bare hop with 6 fds, $n x 2000 round trips"
+    for r in $(seq "$n"); do
+        "$BIN/floor_hop" 2000 >"$T"; record floor none "$T"
+    done
+    n=$(scaled 40)
+    say "0. floor: exec to exit of a static C and Go program, $n runs each"
+    for r in $(seq "$n"); do
+        "$BIN/spawn" "$BIN/exit0_c" 2>"$T"; record floor_start_c none "$T"
+        "$BIN/spawn" "$BIN/exit0_go" 2>"$T"; record floor_start_go none "$T"
+    done
+    n=$(scaled 3)
+    say "0. floor: a new connection and its first call with libvirt's client, $n x 50"
+    for r in $(seq "$n"); do
+        with system "$BIN/floor_connect" "$URI" "$DOM" 50 >"$T"
+        check system "$T"; record floor system "$T"
+    done
+}
+floor
+
 # --- 1. warm OpenNamespace -------------------------------------------------
-ROUNDS=$(scaled 12)
+ROUNDS=$(scaled 6)
 say "1. warm OpenNamespace: $ROUNDS rounds x 10 batches x 100 calls per library"
 alternate warm "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 200
 
 # --- 2. first call in a new process ---------------------------------------------
-N=$(scaled 30)
+N=$(scaled 12)
 say "2. first OpenNamespace in a new process: $N processes per library and mode"
 for r in $(seq "$N"); do
     for v in $(order "$r"); do
@@ -183,7 +251,7 @@ virsh_run() { # VARIANT (checked before, outside the timed sequence)
     with "$1" "$BIN/spawn" virsh -c "$URI" lxc-enter-namespace "$DOM" --noseclabel -- /bin/true >"$T" 2>&1
     grep -q '^spawn_status 0$' "$T" || { cat "$T" >&2; die "virsh failed"; }
 }
-N=$(scaled 30)
+N=$(scaled 14)
 IDLE=0.2
 say "3. virsh lxc-enter-namespace: $N isolated runs per library ($IDLE s apart)"
 for r in $(seq "$N"); do
@@ -193,7 +261,7 @@ for r in $(seq "$N"); do
         virsh_run "$v"; record virsh_isolated "$v" "$T"
     done
 done
-ROUNDS=$(scaled 4)
+ROUNDS=$(scaled 2)
 BLOCK=10
 say "3. virsh lxc-enter-namespace in a loop: $ROUNDS rounds x $BLOCK consecutive runs per library"
 for r in $(seq "$ROUNDS"); do
@@ -218,7 +286,7 @@ done
 record cgroup none "$T"
 
 # --- 4. load cost ---------------------------------------------------------------
-N=$(scaled 60)
+N=$(scaled 30)
 say "4. load cost: $N runs of each host"
 for r in $(seq "$N"); do
     for v in $(order "$r"); do
@@ -234,21 +302,38 @@ done
 env LD_DEBUG=statistics "$BIN/load_none" >"$OUT/ld-statistics-none.txt" 2>&1
 
 # --- 5. EnterNamespace, EnterCGroup ------------------------------------------
-N=$(scaled 6)
+N=$(scaled 2)
 say "5. EnterNamespace / EnterCGroup: $N processes x 100 children per call per library"
 alternate enter "$N" "$BIN/enter" "$URI" "$DOM" 100
 
 # --- 7. concurrent callers -----------------------------------------------------
-ROUNDS=$(scaled 3)
+# With ours, each process also reports its core process at rest after its
+# first call and after the burst (threads, private dirty memory).
+ROUNDS=$(scaled 2)
 say "7. 16 threads x 1000 OpenNamespace calls at once: $ROUNDS processes per library"
 alternate concurrent "$ROUNDS" "$BIN/open_concurrent" "$URI" "$DOM" 16 1000
 
-# --- 8. where the core runs ------------------------------------------------------
-# The same warm loop in each kind of host our library tells apart
-# (capi/hostkind.c): single-threaded and server hosts are served by their
-# core process, the multi-threaded one of section 1 in-process; a plain
-# Python script is single-threaded.
-ROUNDS=$(scaled 8)
+# 300 one-shot callers started at once, each connecting, calling once and
+# exiting; every one must succeed, and every one must have loaded the
+# library of its variant.
+BURST=300
+ROUNDS=$(scaled 2)
+say "7. $BURST one-shot callers at once: $ROUNDS bursts per library"
+for r in $(seq "$ROUNDS"); do
+    for v in $(order "$r"); do
+        with "$v" "$BIN/burst" "$BURST" "$BIN/oneshot" "$URI" "$DOM" >"$T" 2>"$OUT/burst-$v.err"
+        check "$v" "$T"
+        [ "$(awk '$1 == "library"' "$T" | sort -u | wc -l)" = 1 ] ||
+            die "a burst with $v loaded more than one library (see $T)"
+        record burst "$v" "$T"
+    done
+done
+
+# --- 8. per kind of host ------------------------------------------------------------
+# The same warm loop in each kind of host (bench_host_start() in common.h):
+# the multi-threaded one is section 1's; a plain Python script is
+# single-threaded. Ours serves them all through their core process.
+ROUNDS=$(scaled 4)
 say "8. warm OpenNamespace per kind of host: $ROUNDS rounds x 10 batches x 100 calls"
 alternate warm_st "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 0 st
 alternate warm_server "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 0 server
@@ -275,8 +360,8 @@ if [ -f /run/lxcgo-testbed/daemon ]; then
         printf 'daemon\t%s\tfixed_threads_after\t%s\n' "$v" "$(daemon_fixed_threads)" >>"$RES"
         # The daemon's side of a warm call: the same client (libvirt's
         # library) against the daemon running each library, which serves
-        # the call through its core process (in-host, after the checks of
-        # the daemon's LXC driver lock and config) or libvirt's driver.
+        # the call through its core process (after the checks of the
+        # daemon's LXC driver lock and config) or libvirt's driver.
         with system "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$(cat /run/libvirt/lxcgo-libvirtd.pid)" 0 >"$T"
         check system "$T"
         record daemon_warm "$v" "$T"
@@ -352,10 +437,10 @@ go_binding() {
         GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS=-buildvcs=false go build -o "$BIN/gobinding" .) ||
         die "cannot build tests/clients/gobinding"
     readelf -d "$BIN/gobinding" | grep -q 'RUNPATH\|RPATH' && die "gobinding has an rpath"
-    n=$(scaled 12)
+    n=$(scaled 6)
     say "8. Go binding, warm OpenNamespace: $n rounds x 10 batches x 100 calls per library"
     alternate gobinding_warm "$n" "$BIN/gobinding" -bench warm -warmup 200 -batches 10 -per 100
-    n=$(scaled 30)
+    n=$(scaled 12)
     say "8. Go binding, first OpenNamespace in a new process: $n processes per library"
     for r in $(seq "$n"); do
         for v in $(order "$r"); do
