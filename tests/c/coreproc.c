@@ -145,6 +145,15 @@ theCoreProc(void)
     return coreProcsOf(getpid(), pids, 4) == 1 ? pids[0] : -1;
 }
 
+/* kill() for the pids this program finds, which may be -1 (none found):
+ * kill(-1, sig) would signal every process we may signal. */
+static void
+signalPid(pid_t pid, int sig)
+{
+    if (pid > 0)
+        kill(pid, sig);
+}
+
 static int
 alive(pid_t pid)
 {
@@ -474,7 +483,7 @@ scenarioExit(const char *mode)
     int status;
 
     if (strcmp(mode, "kill") == 0)
-        kill(child, SIGKILL);
+        signalPid(child, SIGKILL);
     if (strcmp(mode, "exec") == 0) {
         /* The exec'ed program runs on (3 s): only the channel ended. */
         usleep(100 * 1000);
@@ -482,7 +491,7 @@ scenarioExit(const char *mode)
         printf("exit mode=%s core_found=%d gone_ms=%lld caller_alive=%d\n", mode,
                core > 0, core > 0 ? goneAfter(core, since, GONE_WAIT_MS) : -1,
                waitpid(child, &status, WNOHANG) == 0);
-        kill(child, SIGKILL);
+        signalPid(child, SIGKILL);
         waitpid(child, &status, 0);
         return 0;
     }
@@ -723,12 +732,12 @@ scenarioFault(const char *name, int killIt)
     openDomain();
     first = callOnce();
     core = theCoreProc();
-    kill(core, SIGSTOP);
+    signalPid(core, SIGSTOP);
     memset(&r, 0, sizeof(r));
     pthread_create(&t, NULL, timedCall, &r);
     if (killIt) {
         usleep(200 * 1000);
-        kill(core, SIGKILL);
+        signalPid(core, SIGKILL);
     }
     pthread_join(t, NULL);
     /* Not resumed: a hung one must have been killed by the library. */
@@ -751,7 +760,7 @@ scenarioIdleKill(void)
     openDomain();
     first = callOnce();
     core = theCoreProc();
-    kill(core, SIGKILL);
+    signalPid(core, SIGKILL);
     allThreadsGoneAfter(core, tcNowMs(), GONE_WAIT_MS);
     second = callOnce();
     relErrorFields(err, sizeof(err));
