@@ -130,27 +130,6 @@ breakLocked(coreProc *p, const char *why)
     }
 }
 
-/* Breaks @p, saying what became of its process. @died: it went away by
- * itself (@what then says when, e.g. "before answering"); otherwise it is
- * given up on and killed (@what says why). */
-static void
-endLocked(coreProc *p, int died, const char *what)
-{
-    char why[sizeof(p->brokeBy)];
-
-    if (p->broken)
-        return;
-    if (!died)
-        kill(p->pid, SIGKILL);
-    snprintf(why, sizeof(why), "the core process %s (pid %d) of "
-             "libvirt-lxc.so.0 %s%s", p->path, (int)p->pid,
-             died ? "exited or was killed " : "", what);
-    if (p->saidLen)
-        snprintf(why + strlen(why), sizeof(why) - strlen(why), "; it said: %.*s",
-                 (int)p->saidLen, p->said);
-    breakLocked(p, why);
-}
-
 /* A record without the magic: what the core process's runtime wrote to
  * its stderr. Its first line is kept for the error that follows. */
 static void
@@ -167,6 +146,74 @@ keepWordsLocked(coreProc *p, const char *buf, size_t len)
             p->said[p->saidLen++] = buf[i] >= ' ' ? buf[i] : '?';
     }
 }
+
+/* A core process that went away may have said why (its runtime writes
+ * to its stderr, the channel, then dies): the records still queued, read
+ * without waiting. Replies among them are dropped: every call on @p is
+ * about to fail. */
+static void
+drainWordsLocked(coreProc *p)
+{
+    char buf[LXC_PROC_MAX_SAID];
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * LXC_PROC_MAX_FDS)];
+    } control;
+    struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+    struct msghdr msg;
+    struct cmsghdr *cmsg;
+    lxcProcHeader hdr;
+    ssize_t r;
+
+    while (p->fd >= 0 && !p->saidDone) {
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof(control.buf);
+        if ((r = recvmsg(p->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) <= 0)
+            return;
+        for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+            if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+                closeFds((int *)CMSG_DATA(cmsg),
+                         (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        }
+        if (r >= (ssize_t)sizeof(hdr))
+            memcpy(&hdr, buf, sizeof(hdr));
+        if (r < (ssize_t)sizeof(hdr) || hdr.magic != LXC_PROC_MAGIC)
+            keepWordsLocked(p, buf, (size_t)r);
+    }
+}
+
+/* How the Go runtime's cgo says it could not start a thread. */
+static const char threadFailure[] = "pthread_create failed";
+
+/* Breaks @p, saying what became of its process. @died: it went away by
+ * itself (@what then says when, e.g. "before answering"); otherwise it is
+ * given up on and killed (@what says why). */
+static void
+endLocked(coreProc *p, int died, const char *what)
+{
+    char why[sizeof(p->brokeBy)];
+
+    if (p->broken)
+        return;
+    if (died)
+        drainWordsLocked(p);
+    else
+        kill(p->pid, SIGKILL);
+    snprintf(why, sizeof(why), "the core process %s (pid %d) of "
+             "libvirt-lxc.so.0 %s%s", p->path, (int)p->pid,
+             died ? "exited or was killed " : "", what);
+    if (p->saidLen)
+        snprintf(why + strlen(why), sizeof(why) - strlen(why), "; it said: %.*s%s",
+                 (int)p->saidLen, p->said,
+                 memmem(p->said, p->saidLen, threadFailure, sizeof(threadFailure) - 1) ?
+                 " (no room for another thread: see the pids.max of this "
+                 "process's cgroup, RLIMIT_NPROC and RLIMIT_AS)" : "");
+    breakLocked(p, why);
+}
+
 
 static void
 leaveLocked(coreProc *p, waiter *self)
