@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,10 +23,14 @@ libraryDir(char *dir, size_t len)
     char line[PATH_MAX + 128];
     char *slash;
 
+    memset(&info, 0, sizeof(info));
     if (dladdr((void *)&libraryDir, &info) && info.dli_fname &&
         info.dli_fname[0] == '/') {
         if (snprintf(dir, len, "%s", info.dli_fname) >= (int)len)
             return -1;
+    } else if (info.dli_fname && len >= PATH_MAX && realpath(info.dli_fname, dir)) {
+        /* Loaded by a relative name (LD_LIBRARY_PATH=build): resolved
+         * without an fd, which a caller at its descriptor limit lacks. */
     } else {
         dir[0] = '\0';
         if (!(maps = fopen("/proc/self/maps", "re")))

@@ -57,6 +57,10 @@
 #include "spawn.h"
 
 #define HELPER_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+/* Read by the Go runtime at its start: with one P it starts no thread
+ * but its own and sysmon's, so that the core process fits in three tasks
+ * (a cgroup's pids.max); the Go core raises it when calls come at once. */
+#define HELPER_GOMAXPROCS_ENV "GOMAXPROCS=1"
 #define SCRATCH_FD 10          /* above the fds the child arranges */
 #define CHILD_STACK (64 * 1024) /* each of the two children's */
 
@@ -72,7 +76,7 @@ typedef struct {
     char path[PATH_MAX + 64];
     char channelArg[16];
     char *argv[4];
-    char *envp[2 + N_PASSED_ENV];
+    char *envp[3 + N_PASSED_ENV];
     char *envStrings[N_PASSED_ENV];
     int channel;               /* the core process's end */
     int pidfd;                 /* the caller's pidfd, or -1 */
@@ -208,7 +212,8 @@ setupPrepare(spawnSetup *ss, lxcCoreError *err)
             lxcCoreSetInternal(err, "the core process of libvirt-lxc.so.0 is "
                                "missing: expected %s", ss->path);
         else
-            lxcCoreSetInternal(err, "cannot find the directory of libvirt-lxc.so.0");
+            lxcCoreSetInternal(err, "cannot find the directory of libvirt-lxc.so.0: "
+                               "%s%s", strerror(errno), lxcProcLimitHint(errno));
         return -1;
     }
     snprintf(ss->channelArg, sizeof(ss->channelArg), "%d", LXC_PROC_CHANNEL_FD);
@@ -217,16 +222,17 @@ setupPrepare(spawnSetup *ss, lxcCoreError *err)
     ss->argv[2] = (char *)LXC_PROC_NO_FD_ARG;  /* or the pidfd's, below */
     ss->argv[3] = NULL;
     ss->envp[0] = (char *)HELPER_PATH_ENV;
+    ss->envp[1] = (char *)HELPER_GOMAXPROCS_ENV;
     if (!getauxval(AT_SECURE)) {
         for (i = 0; i < N_PASSED_ENV; i++) {
             const char *v = getenv(passedEnv[i]);
             if (v && asprintf(&ss->envStrings[n], "%s=%s", passedEnv[i], v) >= 0) {
-                ss->envp[1 + n] = ss->envStrings[n];
+                ss->envp[2 + n] = ss->envStrings[n];
                 n++;
             }
         }
     }
-    ss->envp[1 + n] = NULL;
+    ss->envp[2 + n] = NULL;
     return 0;
 }
 
