@@ -25,6 +25,7 @@
  *   concurrent  16 threads make their first calls at once (the host holds
  *               a listening socket, so it is served by a core process)
  *   midcall     the core process SIGKILLed while a call waits on it
+ *   midterm     the same with SIGTERM, which it can tell the caller about
  *   idlekill    the core process SIGKILLed between two calls
  *   hung        the core process stopped (SIGSTOP) during a call
  *   idle        a call, SECONDS idle (the test bed's daemon drops a client
@@ -719,10 +720,10 @@ timedCall(void *arg)
     return NULL;
 }
 
-/* A call that meets a stopped core process, which @fault then kills (or
- * not: the caller's deadline must end it). */
+/* A call that meets a stopped core process, which @fault then ends with
+ * signal @sig (or not, 0: the caller's deadline must end it). */
 static int
-scenarioFault(const char *name, int killIt)
+scenarioFault(const char *name, int sig)
 {
     pthread_t t;
     callResult r;
@@ -735,9 +736,10 @@ scenarioFault(const char *name, int killIt)
     signalPid(core, SIGSTOP);
     memset(&r, 0, sizeof(r));
     pthread_create(&t, NULL, timedCall, &r);
-    if (killIt) {
+    if (sig) {
         usleep(200 * 1000);
-        signalPid(core, SIGKILL);
+        signalPid(core, sig);
+        signalPid(core, SIGCONT); /* a caught signal is handled only now */
     }
     pthread_join(t, NULL);
     /* Not resumed: a hung one must have been killed by the library. */
@@ -919,7 +921,9 @@ main(int argc, char **argv)
     if (strcmp(s, "concurrent") == 0)
         return scenarioConcurrent();
     if (strcmp(s, "midcall") == 0)
-        return scenarioFault("midcall", 1);
+        return scenarioFault("midcall", SIGKILL);
+    if (strcmp(s, "midterm") == 0)
+        return scenarioFault("midterm", SIGTERM);
     if (strcmp(s, "hung") == 0)
         return scenarioFault("hung", 0);
     if (strcmp(s, "idlekill") == 0)

@@ -122,6 +122,12 @@ func TestCoreProcFaults(t *testing.T) {
 		internal(t, f, "exited or was killed before answering")
 		msAtMost(t, "midcall", f["ms"], 2*time.Second)
 	})
+	t.Run("terminated mid-call", func(t *testing.T) {
+		// A signal it can catch leaves last words on its stderr, which is
+		// the channel: they end the caller's error, never its output.
+		f := coreproc(t, "midterm")
+		internal(t, f, "exited or was killed before answering; it said: killed by signal 15 (Terminated)")
+	})
 	t.Run("killed while idle", func(t *testing.T) {
 		f := coreproc(t, "idlekill")
 		expect(t, "idlekill", f, map[string]string{"first": "6", "core_found": "1",
