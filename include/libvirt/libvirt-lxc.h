@@ -88,37 +88,51 @@ extern "C" {
  * its one connection.
  *
  * Where the call runs: the daemon is called by the library's private Go
- * core, and most callers must not run Go. So the first call of a process
- * starts one core process for it, libvirt-lxc-open (installed beside the
- * library's private core), which serves every later call of that process
- * with its warm connection, concurrent calls concurrently. This is how a
- * single-threaded caller (it stays single-threaded, so it can still enter
- * the container's user namespace afterwards, as virt-login-shell's helper
- * does), a setuid caller (the core process runs with a fixed environment:
- * nothing of the caller's, GODEBUG or GOTRACEBACK, reaches a Go runtime),
- * a Go program (Go does not support two runtimes in one process), a child
- * forked after a call (each fork generation gets a core process of its
- * own) and libvirt's daemons (a process holding a listening socket) are
- * served. Only a multi-threaded process of none of these kinds runs the
- * core itself, because a call through another process costs it more
- * (docs/PERFORMANCE.md).
+ * core, and no caller ever runs Go. The first call of a process starts one
+ * core process for it, libvirt-lxc-open (installed beside the library's
+ * private core), which serves every later call of that process with its
+ * warm connection, concurrent calls concurrently. So a single-threaded
+ * caller stays single-threaded (it can still enter the container's user
+ * namespace afterwards, as virt-login-shell's helper does), a setuid
+ * caller hands a Go runtime nothing of its environment (the core process
+ * runs with a fixed one: no GODEBUG, GOTRACEBACK), a Go program never gets
+ * a second runtime, a child forked after a call gets a core process of its
+ * own, and libvirt's daemons keep their threads.
  *
  * The core process is invisible to its caller: no SIGCHLD, nothing for
  * wait() or waitpid(-1) and never a zombie of the caller's (it is a
- * grandchild, owned by init or the nearest subreaper), its own session and
- * process group (a terminal's Ctrl-C does not reach it), no fd of the
- * caller's, "/" as its directory. It exits when the caller exits, is
- * killed or execs. The caller keeps one close-on-exec fd more, its channel.
+ * grandchild, owned by init or the nearest subreaper above the caller; a
+ * caller that is itself a subreaper does not adopt it), its own session
+ * and process group (a terminal's Ctrl-C does not reach it), no fd of the
+ * caller's (not even its stdin, stdout or stderr: what the core process's
+ * runtime says goes into the caller's error, never its output), "/" as its
+ * directory. It exits when the caller exits, is killed or execs. The caller
+ * keeps one close-on-exec fd more, its channel. It runs in the caller's
+ * cgroups and under its limits.
  *
  * Differs: the first call of a process costs a few milliseconds more than
  * libvirt's (starting the core process and its connection). Failures of
  * the core process itself (missing, cannot start, killed, no answer within
  * 35 s) fail the call waiting on it with VIR_ERR_INTERNAL_ERROR saying
- * what happened, and the next call starts a new one (one killed while
+ * what happened (its last words, when it had any: a caught signal, its
+ * runtime's failure), and the next call starts a new one (one killed while
  * idle is replaced without failing a call).
- * Tested by: TestCoreProcFaults (killed mid-call, hung, killed while idle),
- * TestDiffersCoreProcessCannotStart (missing, not executable, exits at
- * once); the first call's cost is measured by bench/run.sh.
+ * Tested by: TestCoreProcFaults (killed mid-call, terminated mid-call,
+ * hung, killed while idle), TestDiffersCoreProcessCannotStart (missing,
+ * not executable, exits at once); the first call's cost is measured by
+ * bench/run.sh.
+ *
+ * Differs: the core process needs room under the caller's limits: five or
+ * six tasks under the caller's cgroup's pids.max (the Go runtime of a
+ * c-shared library starts four threads at least), and an address space
+ * limit whose hard value leaves a Go runtime its reservations (a soft one
+ * is raised to the hard one in the core process). Where a limit stops it,
+ * the error names the limit; libvirt's library needs neither. A caller
+ * that has no descriptor free for the six fds gets an error naming
+ * RLIMIT_NOFILE, and its next call works once there is room; libvirt's
+ * library leaves its connection broken for good.
+ * Tested by: TestLimitsTasks, TestLimitsAddressSpace,
+ * TestLimitsDescriptors.
  *
  * Differs: a child forked while another thread makes a first call, which
  * then calls itself, never hangs; with libvirt's library it can.
