@@ -82,11 +82,14 @@ lxcGetNamespaces(unsigned int *nfds, int **fds)
 
 #define LXC_NS_TYPES (sizeof(lxcNsTypes) / sizeof(lxcNsTypes[0]))
 
-/* The namespace of each type this thread last entered (or found itself in)
- * through this function. Once the thread is in a container's mount
- * namespace, /proc is the container's and no longer shows it, so a later
- * call can tell "already there" only from this record. Per thread, like
- * namespaces; a child of fork() inherits it with the namespaces. */
+/* The user namespace this thread last entered (or found itself in)
+ * through this function: the one type whose setns() into the namespace the
+ * thread is already in fails (EINVAL). Once the thread is in a container's
+ * mount namespace, /proc is the container's and no longer shows it, so a
+ * later call can tell "already there" only from this record. Per thread,
+ * like namespaces; a child of fork() inherits it with the namespaces. Only
+ * the user namespace's slot is filled: a fstat() per fd would cost every
+ * call for nothing. */
 static __thread struct {
     dev_t dev;
     ino_t ino;
@@ -108,9 +111,9 @@ static void
 lxcRemember(int fd)
 {
     struct stat st;
-    int idx = lxcNsTypeIndex(ioctl(fd, NS_GET_NSTYPE));
+    int type = ioctl(fd, NS_GET_NSTYPE), idx = lxcNsTypeIndex(type);
 
-    if (idx >= 0 && fstat(fd, &st) == 0) {
+    if (type == CLONE_NEWUSER && idx >= 0 && fstat(fd, &st) == 0) {
         lxcEntered[idx].dev = st.st_dev;
         lxcEntered[idx].ino = st.st_ino;
     }
