@@ -233,7 +233,7 @@ func TestOpenNamespaceDaemonRestart(t *testing.T) {
 	o, s := fields(ours.lines["restart"]), fields(sys.lines["restart"])
 	expect(t, "ours", o, want)
 	expect(t, "system", s, want)
-	expect(t, "ours", o, map[string]string{"core": "yes",
+	expect(t, "ours", o, map[string]string{"core": "no",
 		"sameconn_ret": "6", "sameconn_exact": "yes", "sameconn_code": "0"})
 	expect(t, "system", s, map[string]string{"core": "no", "sameconn_ret": "-1"})
 	t.Logf("call on the dead connection, system library: code %s %q", s["sameconn_code"], s["sameconn_msg"])
