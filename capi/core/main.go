@@ -38,6 +38,8 @@ import "C"
 import (
 	"errors"
 	"runtime"
+	"runtime/debug"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -74,17 +76,14 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 		Flags:  uint32(req.flags),
 		Driver: connDriver(req.driver),
 	}
-	if req.uri != nil {
-		r.URI = C.GoString(req.uri)
-	}
-	if req.name != nil {
-		r.Name = C.GoString(req.name)
-	}
+	r.URI = lastURI.get(req.uri)
+	r.Name = lastName.get(req.name)
 	for i := range r.UUID {
 		r.UUID[i] = byte(req.uuid[i])
 	}
 	passScheduler()
-	got, err := core.OpenNamespace(&r)
+	var room [maxFDs]int
+	got, err := core.OpenNamespaceAppend(&r, room[:0])
 	if err != nil {
 		fillError(cerr, err)
 		return -1
@@ -102,8 +101,38 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 	return C.int(len(got))
 }
 
-// passInterval is below the runtime's forcePreemptNS (10 ms).
-const passInterval = 4 * time.Millisecond
+// maxFDs is room for the fds of any reply on the stack (the daemon sends
+// at most VIR_NET_MESSAGE_NUM_FDS_MAX, 32; a domain has 6 namespaces).
+const maxFDs = 32
+
+// lastString keeps the Go copy of the latest string seen in one field of
+// the requests: a caller calls with the same URI and domain name again and
+// again, and a new copy per call would be garbage.
+type lastString struct {
+	mu sync.Mutex
+	s  string
+}
+
+var lastURI, lastName lastString
+
+// get returns cs as a Go string ("" for NULL), the kept one if equal.
+func (l *lastString) get(cs *C.char) string {
+	if cs == nil {
+		return ""
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(cs)), C.strlen(cs))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if string(b) != l.s {
+		l.s = string(b)
+	}
+	return l.s
+}
+
+// passInterval is below the runtime's forcePreemptNS (10 ms), which sysmon
+// counts from the moment it first sees a P's schedtick: a pass every 8 ms at
+// most keeps every caller's P clear of it, at half the passes of 4 ms.
+const passInterval = 8 * time.Millisecond
 
 // passScheduler sends the calling goroutine through the Go scheduler at most
 // once every passInterval per calling thread.
@@ -159,3 +188,39 @@ func cstr(s *string) *C.char {
 }
 
 func main() {}
+
+// The Go runtime's knobs, set for the core process (capi/coreproc/server.c),
+// the one host of this library: its C worker threads call
+// lxcCoreOpenNamespace, each as a cgo callback.
+//
+// GOMAXPROCS is maxCallers+1. A C thread that calls into Go takes a P and
+// keeps it (in the syscall state) when it goes back to C; the next C thread
+// to call in needs another one. With no idle P left it waits until sysmon
+// takes one back, which sysmon does after one of its ticks (20 µs to 10 ms)
+// and then hands to a new or woken M: measured with three C workers taking
+// turns over one caller's warm calls and the default GOMAXPROCS (2 on the
+// 2-core test VM), 3.7-5.3 voluntary context switches per call in the core
+// process; with 4 Ps, 2.4 (the floor is 2: the request and the daemon's
+// reply each wake the serving thread once). With a P to spare, sysmon
+// leaves a P in a syscall alone for 10 ms. So the C side must keep at most
+// maxCallers threads calling in at once (more requests wait in the
+// channel); 4 calls in flight keep both the daemon and this process busy on
+// 2 cores. More Ps are not free: each idle P is one more M the GC may start
+// for idle mark work, and Ms never exit.
+//
+// GC: a warm call allocates nothing (internal/core's
+// TestWarmCallAllocatesNothing), so garbage comes only from new connections
+// and the daemon's own calls. GOGC is off and the memory limit bounds the
+// heap instead: the GC then runs only when there is garbage to collect,
+// never the forced collection every 2 minutes that would wake an idle core
+// process, start Ms on its idle Ps and keep them for good.
+const (
+	maxCallers  = 4
+	memoryLimit = 8 << 20 // the runtime's own memory is 2-3 MiB of it
+)
+
+func init() {
+	runtime.GOMAXPROCS(maxCallers + 1)
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(memoryLimit)
+}

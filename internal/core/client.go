@@ -88,8 +88,17 @@ var defaultClient = &Client{}
 // is left open.
 func OpenNamespace(req *Request) ([]int, error) { return defaultClient.OpenNamespace(req) }
 
+// OpenNamespaceAppend is OpenNamespace appending the fds to dst: a warm
+// call with room for them in dst allocates nothing.
+func OpenNamespaceAppend(req *Request, dst []int) ([]int, error) {
+	return defaultClient.OpenNamespaceAppend(req, dst)
+}
+
 // OpenNamespace: see the package-level function.
-func (c *Client) OpenNamespace(req *Request) ([]int, error) {
+func (c *Client) OpenNamespace(req *Request) ([]int, error) { return c.OpenNamespaceAppend(req, nil) }
+
+// OpenNamespaceAppend: see the package-level function.
+func (c *Client) OpenNamespaceAppend(req *Request, dst []int) ([]int, error) {
 	if req.Driver == DriverLXC {
 		// The caller is the daemon, serving a client's call through its
 		// own LXC driver: there is nobody to ask.
@@ -116,7 +125,7 @@ func (c *Client) OpenNamespace(req *Request) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		fds, err := cn.openNamespace(req, deadline)
+		fds, err := cn.openNamespaceAppend(req, deadline, dst)
 		if err == nil {
 			return fds, nil
 		}
@@ -245,11 +254,14 @@ func (c *Client) selfServed(req *Request) ([]int, error) {
 	return c.inHost(req)
 }
 
+// inHost hands a copy of req on: the function may keep it, and req itself
+// stays on its caller's stack on the common path.
 func (c *Client) inHost(req *Request) ([]int, error) {
+	own := *req
 	if c.InHost != nil {
-		return c.InHost(req)
+		return c.InHost(&own)
 	}
-	return OpenInHost(req)
+	return OpenInHost(&own)
 }
 
 // CloseIdle closes the shared connections (tests, or a host that wants the

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -67,8 +68,8 @@ func waitFD(fd int, events int16, deadline time.Time, op ioOp) error {
 		if left%time.Millisecond != 0 {
 			ms++ // round up so a short remainder still waits
 		}
-		pfd := []unix.PollFd{{Fd: int32(fd), Events: events}}
-		n, err := unix.Poll(pfd, ms)
+		pfd := [1]unix.PollFd{{Fd: int32(fd), Events: events}}
+		n, err := unix.Poll(pfd[:], ms)
 		if err == unix.EINTR {
 			continue
 		}
@@ -110,7 +111,7 @@ func readFull(fd int, buf []byte, deadline time.Time) (got int, err error) {
 // of a SIGPIPE that would hit the host program.
 func writeAll(fd int, buf []byte, deadline time.Time) error {
 	for len(buf) > 0 {
-		n, err := unix.SendmsgN(fd, buf, nil, nil, unix.MSG_NOSIGNAL)
+		n, err := send(fd, buf)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -127,9 +128,19 @@ func writeAll(fd int, buf []byte, deadline time.Time) error {
 	return nil
 }
 
-// cmsgSpace is the control buffer for exactly one fd, as libvirt's sender
+// send is send(2) with MSG_NOSIGNAL.
+func send(fd int, buf []byte) (int, error) {
+	n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)),
+		unix.MSG_NOSIGNAL, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+// rightsSpace is the control buffer for exactly one fd, as libvirt's sender
 // uses: with room for only one, a peer cannot smuggle in extra fds.
-var cmsgSpace = unix.CmsgSpace(fdSize)
+const rightsSpace = 24 // CMSG_SPACE(sizeof(int)) on 64-bit Linux
 
 // fdSize is the size of one fd (a C int) in an SCM_RIGHTS message.
 const fdSize = 4
@@ -137,34 +148,79 @@ const fdSize = 4
 var errBadFDMessage = errors.New("the daemon sent a file descriptor message without exactly one descriptor")
 
 // recvFD receives one fd: a 1-byte message whose SCM_RIGHTS control message
-// carries a single descriptor. MSG_CMSG_CLOEXEC makes it close-on-exec
-// atomically, so a concurrent fork+exec in the host cannot inherit it.
-func recvFD(fd int, deadline time.Time) (int, error) {
+// carries a single descriptor; oob is the caller's rightsSpace buffer.
+// MSG_CMSG_CLOEXEC makes it close-on-exec atomically, so a concurrent
+// fork+exec in the host cannot inherit it. recvmsg is called directly with
+// a msghdr on the stack: x/sys's Recvmsg allocates the sender's address and
+// the parsed messages on every call.
+func recvFD(fd int, oob []byte, deadline time.Time) (int, error) {
 	var data [1]byte
-	oob := make([]byte, cmsgSpace)
+	var iov unix.Iovec
+	iov.Base = &data[0]
+	iov.SetLen(1)
 	for {
-		n, oobn, flags, _, err := unix.Recvmsg(fd, data[:], oob, unix.MSG_CMSG_CLOEXEC)
+		var msg unix.Msghdr
+		msg.Iov = &iov
+		msg.Iovlen = 1
+		msg.Control = &oob[0]
+		msg.SetControllen(len(oob))
+		n, _, e := unix.Syscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_CMSG_CLOEXEC)
 		switch {
-		case err == unix.EINTR:
+		case e == unix.EINTR:
 			continue
-		case err == unix.EAGAIN:
+		case e == unix.EAGAIN:
 			if err := waitFD(fd, unix.POLLIN, deadline, opRecvFD); err != nil {
 				return -1, err
 			}
 			continue
-		case err != nil:
-			return -1, &ioError{op: opRecvFD, errno: err.(unix.Errno)}
+		case e != 0:
+			return -1, &ioError{op: opRecvFD, errno: e}
 		}
-		got := parseRights(oob[:oobn])
+		control := oob[:msg.Controllen]
+		if got, ok := oneRight(control); ok && n == 1 && msg.Flags&unix.MSG_CTRUNC == 0 {
+			return got, nil
+		}
+		got := parseRights(control)
 		if n == 0 && len(got) == 0 {
 			return -1, &ioError{op: opRecvFD, eof: true}
 		}
-		if len(got) != 1 || n != 1 || flags&unix.MSG_CTRUNC != 0 {
-			closeAll(got)
-			return -1, errBadFDMessage
-		}
-		return got[0], nil
+		closeAll(got)
+		return -1, errBadFDMessage
 	}
+}
+
+// oneRight returns the fd of a control buffer that holds exactly one
+// SCM_RIGHTS message with one fd, the common case, without allocating.
+func oneRight(control []byte) (int, bool) {
+	if len(control) < unix.CmsgLen(fdSize) {
+		return -1, false
+	}
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&control[0]))
+	if h.Level != unix.SOL_SOCKET || h.Type != unix.SCM_RIGHTS || int(h.Len) != unix.CmsgLen(fdSize) ||
+		len(control) > unix.CmsgSpace(fdSize) {
+		return -1, false
+	}
+	return int(*(*int32)(unsafe.Pointer(&control[unix.CmsgLen(0)]))), true
+}
+
+// Futex operations (linux/futex.h); x/sys has no names for them. Private:
+// the words are never shared with another process.
+const (
+	futexWaitPrivate = 0 | 128 // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
+	futexWakePrivate = 1 | 128 // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
+)
+
+// futexWait sleeps while *addr == val, for at most d (or until a
+// futexWake, or a signal: the caller looks again in any case).
+func futexWait(addr *uint32, val uint32, d time.Duration) {
+	ts := unix.NsecToTimespec(int64(d))
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWaitPrivate,
+		uintptr(val), uintptr(unsafe.Pointer(&ts)), 0, 0)
+}
+
+// futexWake wakes the thread sleeping on addr, if any.
+func futexWake(addr *uint32) {
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWakePrivate, 1, 0, 0, 0)
 }
 
 // parseRights returns every fd found in SCM_RIGHTS messages, so the caller

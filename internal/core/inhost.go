@@ -1,6 +1,7 @@
 package core
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -172,7 +173,7 @@ func serveInHost(req *Request) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	pid := initPid(status)
+	pid := status.initPid
 	if pid <= 0 {
 		return nil, newError(ErrOperationInval, FromLXC, "Init pid is not yet available")
 	}
@@ -192,26 +193,22 @@ func openNamespaces(pid int) []int {
 	return fds
 }
 
-// findStatus returns the status XML of the running domain with req's UUID,
-// or the daemon's error for an inactive or unknown domain.
-func findStatus(req *Request) (string, error) {
+// findStatus returns what the status XML of the running domain with req's
+// UUID says, or the daemon's error for an inactive or unknown domain.
+func findStatus(req *Request) (*statusFile, error) {
 	want := formatUUID(req.UUID)
 	// The file is named after the domain; try the given name first, then
 	// scan, since the daemon looks up by UUID alone. A name with a slash
 	// cannot be a file name here and must not walk out of the directory.
-	match := func(p string) (string, bool) {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return "", false
-		}
-		s := string(data)
-		return s, elementText(s, "uuid") == want
+	match := func(p string) (*statusFile, bool) {
+		f := readStatus(p)
+		return f, f != nil && f.uuid == want
 	}
 	named := ""
 	if req.Name != "" && !strings.ContainsRune(req.Name, '/') {
 		named = filepath.Join(lxcStateDir, req.Name+".xml")
-		if s, ok := match(named); ok {
-			return s, nil
+		if f, ok := match(named); ok {
+			return f, nil
 		}
 	}
 	if all, err := filepath.Glob(filepath.Join(lxcStateDir, "*.xml")); err == nil {
@@ -219,19 +216,89 @@ func findStatus(req *Request) (string, error) {
 			if p == named {
 				continue
 			}
-			if s, ok := match(p); ok {
-				return s, nil
+			if f, ok := match(p); ok {
+				return f, nil
 			}
 		}
 	}
 	if defs, err := filepath.Glob(filepath.Join(lxcConfigDir, "*.xml")); err == nil {
 		for _, p := range defs {
 			if data, err := os.ReadFile(p); err == nil && elementText(string(data), "uuid") == want {
-				return "", newError(ErrOperationInval, FromConfig, "domain is not running")
+				return nil, newError(ErrOperationInval, FromConfig, "domain is not running")
 			}
 		}
 	}
-	return "", newError(ErrNoDomain, FromLXC, "no domain with matching uuid '"+want+"' ("+req.Name+")")
+	return nil, newError(ErrNoDomain, FromLXC, "no domain with matching uuid '"+want+"' ("+req.Name+")")
+}
+
+// statusFile is what a call needs of one status file, as read while the
+// file had the identity in key.
+type statusFile struct {
+	key     fileKey
+	uuid    string
+	initPid int
+}
+
+// fileKey tells one version of a file from another: the driver rewrites a
+// status file by renaming a new one over it (a new inode) or in place (a
+// new size or mtime).
+type fileKey struct {
+	dev, ino uint64
+	size     int64
+	mtime    unix.Timespec
+}
+
+func keyOf(st *unix.Stat_t) fileKey {
+	return fileKey{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim}
+}
+
+// statusCache keeps each status file's statusFile by path, so that a call
+// on an unchanged file costs one stat() instead of reading and searching
+// the XML.
+var statusCache struct {
+	sync.Mutex
+	byPath map[string]*statusFile
+}
+
+// readStatus returns what the status file at p says, reading it only when
+// it changed since it was last read; nil when it cannot be read.
+func readStatus(p string) *statusFile {
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		statusCache.Lock()
+		delete(statusCache.byPath, p)
+		statusCache.Unlock()
+		return nil
+	}
+	statusCache.Lock()
+	f := statusCache.byPath[p]
+	statusCache.Unlock()
+	if f != nil && f.key == keyOf(&st) {
+		return f
+	}
+	// Read through one fd and key the result on that fd's fstat, so the
+	// key always describes the bytes read.
+	file, err := os.Open(p)
+	if err != nil {
+		return nil
+	}
+	defer file.Close()
+	if err := unix.Fstat(int(file.Fd()), &st); err != nil {
+		return nil
+	}
+	data, err := io.ReadAll(file)
+	if err != nil {
+		return nil
+	}
+	text := string(data)
+	f = &statusFile{key: keyOf(&st), uuid: elementText(text, "uuid"), initPid: initPid(text)}
+	statusCache.Lock()
+	if statusCache.byPath == nil {
+		statusCache.byPath = make(map[string]*statusFile)
+	}
+	statusCache.byPath[p] = f
+	statusCache.Unlock()
+	return f
 }
 
 // elementText returns the text of the first <tag>...</tag>. The status XML

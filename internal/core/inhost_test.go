@@ -157,3 +157,50 @@ func nsInode(t testing.TB, path string) string {
 	}
 	return s
 }
+
+// The status file is read once per change: a call on an unchanged file
+// reuses what was read, and any change of the file (a new inode, size or
+// mtime) is read again.
+func TestStatusFileReadOncePerChange(t *testing.T) {
+	state, _ := fakeState(t, "")
+	p := filepath.Join(state, "t1.xml")
+	pidOf := func() int {
+		t.Helper()
+		st, err := findStatus(&Request{Name: "t1", UUID: uuidBytes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.initPid
+	}
+	os.WriteFile(p, []byte(statusXML("1111")), 0o600)
+	if got := pidOf(); got != 1111 {
+		t.Fatalf("init pid %d, want 1111", got)
+	}
+	fi, _ := os.Stat(p)
+	// Other bytes behind the same inode, size and mtime: not read again.
+	os.WriteFile(p, []byte(statusXML("2222")), 0o600)
+	os.Chtimes(p, fi.ModTime(), fi.ModTime())
+	if got := pidOf(); got != 1111 {
+		t.Errorf("unchanged file read again: init pid %d, want the kept 1111", got)
+	}
+	// A rewrite in place, same size: the new mtime tells.
+	os.Chtimes(p, fi.ModTime(), fi.ModTime().Add(time.Second))
+	if got := pidOf(); got != 2222 {
+		t.Errorf("after a rewrite in place: init pid %d, want 2222", got)
+	}
+	// A new file renamed over it, as libvirt writes it: a new inode.
+	tmp := p + ".new"
+	os.WriteFile(tmp, []byte(statusXML("3333")), 0o600)
+	st2, _ := os.Stat(p)
+	os.Chtimes(tmp, st2.ModTime(), st2.ModTime())
+	os.Rename(tmp, p)
+	if got := pidOf(); got != 3333 {
+		t.Errorf("after a rename over it: init pid %d, want 3333", got)
+	}
+	// Another size.
+	os.WriteFile(p, []byte(statusXML("44444")), 0o600)
+	os.Chtimes(p, st2.ModTime(), st2.ModTime())
+	if got := pidOf(); got != 44444 {
+		t.Errorf("after a change of size: init pid %d, want 44444", got)
+	}
+}

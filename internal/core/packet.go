@@ -74,16 +74,22 @@ func encodeCall(prog uint32, proc int32, serial uint32, args []byte) []byte {
 }
 
 func encodePacket(h header, payload []byte) []byte {
-	e := encoder{b: make([]byte, 0, minLen+len(payload))}
-	e.u32(uint32(minLen + len(payload)))
-	e.u32(h.Prog)
-	e.u32(h.Vers)
-	e.i32(h.Proc)
-	e.i32(h.Type)
-	e.u32(h.Serial)
-	e.i32(h.Status)
-	e.b = append(e.b, payload...)
-	return e.b
+	b := make([]byte, minLen, minLen+len(payload))
+	b = append(b, payload...)
+	putHeader(b, h)
+	return b
+}
+
+// putHeader fills in the length word and header at the front of frame,
+// whose first minLen bytes are reserved for them.
+func putHeader(frame []byte, h header) {
+	binary.BigEndian.PutUint32(frame[0:], uint32(len(frame)))
+	binary.BigEndian.PutUint32(frame[4:], h.Prog)
+	binary.BigEndian.PutUint32(frame[8:], h.Vers)
+	binary.BigEndian.PutUint32(frame[12:], uint32(h.Proc))
+	binary.BigEndian.PutUint32(frame[16:], uint32(h.Type))
+	binary.BigEndian.PutUint32(frame[20:], h.Serial)
+	binary.BigEndian.PutUint32(frame[24:], uint32(h.Status))
 }
 
 // checkLen validates a length word before anything is allocated for it.
@@ -125,6 +131,9 @@ type reply struct {
 func (h header) isKeepalive() bool {
 	return h.Prog == progKeepalive && h.Type == typeMessage
 }
+
+// pong is the PONG frame, made once: it answers every PING.
+var pong = pongPacket()
 
 func pongPacket() []byte {
 	return encodePacket(header{Prog: progKeepalive, Vers: protoVersion, Proc: procKeepalivePong, Type: typeMessage}, nil)

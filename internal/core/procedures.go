@@ -14,7 +14,10 @@ import (
 // handshake authenticates and opens the hypervisor connection, as the real
 // client does: AUTH_LIST, AUTH_POLKIT if asked, CONNECT_OPEN.
 func (c *conn) handshake(name string, readonly bool, deadline time.Time) error {
-	r, err := c.call(progRemote, procAuthList, nil, deadline)
+	w := c.newCall()
+	defer c.release(w)
+	err := c.call(w, progRemote, procAuthList, deadline)
+	r := &w.r
 	var le *Error
 	switch {
 	case errors.As(err, &le) && le.Code == ErrNoSupport:
@@ -40,7 +43,10 @@ func (c *conn) handshake(name string, readonly bool, deadline time.Time) error {
 			switch types[0] {
 			case authNone:
 			case authPolkit:
-				if _, err := c.call(progRemote, procAuthPolkit, nil, deadline); err != nil {
+				w := c.newCall()
+				err := c.call(w, progRemote, procAuthPolkit, deadline)
+				c.release(w)
+				if err != nil {
 					return err
 				}
 			case authSASL:
@@ -52,32 +58,45 @@ func (c *conn) handshake(name string, readonly bool, deadline time.Time) error {
 			}
 		}
 	}
-	e := encoder{}
+	wo := c.newCall()
+	defer c.release(wo)
+	e := wo.args()
 	e.optStr(&name)
 	var flags uint32
 	if readonly {
 		flags = connectFlagReadOnly
 	}
 	e.u32(flags)
-	_, err = c.call(progRemote, procConnectOpen, e.b, deadline)
-	return err
+	wo.setArgs(e)
+	return c.call(wo, progRemote, procConnectOpen, deadline)
 }
 
 // openNamespace is the LXC DOMAIN_OPEN_NAMESPACE call.
 func (c *conn) openNamespace(req *Request, deadline time.Time) ([]int, error) {
-	e := encoder{}
+	return c.openNamespaceAppend(req, deadline, nil)
+}
+
+// openNamespaceAppend is openNamespace appending the fds to dst, so that a
+// caller with room for them allocates nothing.
+func (c *conn) openNamespaceAppend(req *Request, deadline time.Time, dst []int) ([]int, error) {
+	w := c.newCall()
+	defer c.release(w)
+	e := w.args()
 	e.domain(req.Name, req.UUID, req.ID)
 	e.u32(req.Flags)
-	r, err := c.call(progLXC, procLXCOpenNS, e.b, deadline)
-	if err != nil {
+	w.setArgs(e)
+	if err := c.call(w, progLXC, procLXCOpenNS, deadline); err != nil {
 		return nil, err
 	}
 	// The ret type is void: anything left is a protocol mismatch.
-	if len(r.payload) != 0 {
-		closeAll(r.fds)
+	if len(w.r.payload) != 0 {
+		closeAll(w.r.fds)
 		err := &callError{err: protocolError("unexpected data after the namespace reply")}
 		c.breakAll(err)
 		return nil, err
 	}
-	return r.fds, nil
+	if len(w.r.fds) == 0 {
+		return nil, nil
+	}
+	return append(dst, w.r.fds...), nil
 }

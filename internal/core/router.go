@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,6 +22,16 @@ import (
 // of them, handing each reply (and the fds that follow it) to the caller
 // whose serial it carries. When the reader has its own reply it passes the
 // reading on to another waiting caller.
+//
+// Every caller is a thread of the core process (a cgo callback), so each
+// call is served start to end by its own thread with blocking system calls:
+// alone, it writes and reads for itself and no other thread wakes; with
+// several in flight, a waiter sleeps on a futex of its own and the reader
+// wakes exactly the thread whose reply it read (virnetclient.c does the same
+// with its condition variables). No channel, timer or goroutine stands
+// between a request and its reply: each of those costs a wake-up of another
+// thread of the Go runtime. Buffers and waiters are reused, so a warm call
+// allocates nothing and never brings on a garbage collection.
 type conn struct {
 	fd     int
 	pid    int    // process that opened it; a forked child must not use it
@@ -32,6 +43,7 @@ type conn struct {
 	serial    uint32              // next call serial; the real client starts at 0
 	pending   map[uint32]*waiter  // calls sent and not yet answered
 	abandoned map[uint32]struct{} // calls whose caller gave up; their replies are dropped
+	free      []*waiter           // waiters of finished calls, for the next ones
 	reading   bool                // a caller is reading for everyone
 	active    int                 // callers inside call()
 	retired   bool                // close the fd once no caller is inside
@@ -41,16 +53,78 @@ type conn struct {
 	midFrame bool
 	broken   bool  // the stream is out of step; never reuse
 	brokeBy  error // what broke it, for callers that come later
+
+	// The reader's own (whoever set reading): the frame being read and
+	// the fds that came with it, until they are handed to their waiter.
+	rbuf []byte
+	rfds []int
+	oob  [rightsSpace]byte
 }
 
-// waiter is one call waiting for its reply.
+// keptBuf is the largest buffer kept for reuse: a huge frame (up to
+// maxLen) is read into one of its own, not kept for the life of the
+// connection.
+const keptBuf = 64 << 10
+
+// maxFreeWaiters bounds the waiters kept for reuse: as many as calls ever
+// in flight at once, up to this.
+const maxFreeWaiters = 64
+
+// waiter is one call: its CALL frame, and its reply once delivered.
 type waiter struct {
-	prog uint32
-	proc int32
-	wake chan struct{} // capacity 1: "look again" (reply in, or read for all)
-	done bool
-	r    *reply
-	err  error
+	serial uint32
+	prog   uint32
+	proc   int32
+	// wake is the futex word the call sleeps on while another caller
+	// reads: 0 while asleep, 1 when it must look again (its reply is in,
+	// or the reading is its turn). Set under conn.mu.
+	wake  uint32
+	done  bool
+	r     reply
+	err   error
+	frame []byte // the CALL: header (filled in by call), then the args
+	pbuf  []byte // storage of r.payload
+	fdbuf []int  // storage of r.fds
+}
+
+// newCall takes a waiter for a call on c, with room for the frame's
+// header; the caller appends the call's arguments with args().
+func (c *conn) newCall() *waiter {
+	c.mu.Lock()
+	var w *waiter
+	if n := len(c.free); n > 0 {
+		w = c.free[n-1]
+		c.free = c.free[:n-1]
+	}
+	c.mu.Unlock()
+	if w == nil {
+		w = &waiter{}
+	}
+	w.frame = append(w.frame[:0], make([]byte, minLen)...)
+	return w
+}
+
+// args is the encoder for the call's arguments; store its result with
+// setArgs.
+func (w *waiter) args() encoder { return encoder{b: w.frame} }
+
+func (w *waiter) setArgs(e encoder) { w.frame = e.b }
+
+// release gives back a waiter whose call has returned and whose reply the
+// caller no longer reads (its fds are the caller's by now).
+func (c *conn) release(w *waiter) {
+	w.r, w.err = reply{}, nil
+	if cap(w.pbuf) > keptBuf {
+		w.pbuf = nil
+	}
+	if cap(w.frame) > keptBuf {
+		w.frame = nil
+	}
+	c.mu.Lock()
+	if len(c.free) < maxFreeWaiters {
+		c.free = append(c.free, w)
+	}
+	c.mu.Unlock()
 }
 
 // close closes the fd now if no caller is inside, or when the last one
@@ -92,20 +166,21 @@ type callError struct {
 func (e *callError) Error() string { return e.err.Error() }
 func (e *callError) Unwrap() error { return e.err }
 
-// call sends one CALL and waits for its reply. On success the reply's fds are
-// the caller's. A daemon error reply comes back as *Error with the stream
-// still in step; any other failure marks the connection broken and fails
-// every call pending on it.
-func (c *conn) call(prog uint32, proc int32, args []byte, deadline time.Time) (*reply, error) {
-	w := &waiter{prog: prog, proc: proc, wake: make(chan struct{}, 1)}
+// call sends w's CALL and waits for its reply, in w.r. On success the
+// reply's fds are the caller's. A daemon error reply comes back as *Error
+// with the stream still in step; any other failure marks the connection
+// broken and fails every call pending on it.
+func (c *conn) call(w *waiter, prog uint32, proc int32, deadline time.Time) error {
 	c.mu.Lock()
 	if c.broken {
 		err := c.brokeBy
 		c.mu.Unlock()
-		return nil, err
+		return err
 	}
 	serial := c.serial
 	c.serial++
+	w.serial, w.prog, w.proc = serial, prog, proc
+	w.done, w.r, w.err = false, reply{}, nil
 	if c.pending == nil {
 		c.pending = make(map[uint32]*waiter)
 	}
@@ -119,8 +194,9 @@ func (c *conn) call(prog uint32, proc int32, args []byte, deadline time.Time) (*
 		c.mu.Unlock()
 	}()
 
+	putHeader(w.frame, header{Prog: prog, Vers: protoVersion, Proc: proc, Type: typeCall, Serial: serial, Status: statusOK})
 	c.wmu.Lock()
-	err := writeAll(c.fd, encodeCall(prog, proc, serial, args), deadline)
+	err := writeAll(c.fd, w.frame, deadline)
 	c.wmu.Unlock()
 	if err != nil {
 		// A partly written frame leaves the stream out of step.
@@ -130,45 +206,28 @@ func (c *conn) call(prog uint32, proc int32, args []byte, deadline time.Time) (*
 		c.mu.Lock()
 		if w.done {
 			c.mu.Unlock()
-			return w.r, w.err
+			return w.err
 		}
 		if !c.reading {
 			c.reading = true
 			c.mu.Unlock()
-			c.readFor(serial, deadline)
+			c.readFor(w, deadline)
 			continue
 		}
+		// Cleared under mu: a poke from now on is seen by futexWait.
+		atomic.StoreUint32(&w.wake, 0)
 		c.mu.Unlock()
-		if !waitWake(w.wake, deadline) {
-			c.mu.Lock()
-			if !w.done {
-				c.abandonLocked(serial)
-				c.mu.Unlock()
-				return nil, &callError{err: &ioError{op: opRead, timeout: true}}
-			}
+		if left := time.Until(deadline); left > 0 {
+			futexWait(&w.wake, 0, left)
+			continue
+		}
+		c.mu.Lock()
+		if !w.done {
+			c.abandonLocked(serial)
 			c.mu.Unlock()
+			return &callError{err: &ioError{op: opRead, timeout: true}}
 		}
-	}
-}
-
-// waitWake waits for a wake-up until deadline; false on timeout.
-func waitWake(wake <-chan struct{}, deadline time.Time) bool {
-	d := time.Until(deadline)
-	if d <= 0 {
-		select {
-		case <-wake:
-			return true
-		default:
-			return false
-		}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-wake:
-		return true
-	case <-t.C:
-		return false
+		c.mu.Unlock()
 	}
 }
 
@@ -196,19 +255,25 @@ func (c *conn) handOnLocked() {
 	}
 }
 
-// deliverLocked hands a finished call its result.
-func (c *conn) deliverLocked(serial uint32, w *waiter, r *reply, err error) {
-	delete(c.pending, serial)
-	w.r, w.err, w.done = r, err, true
+// deliverLocked hands a finished call its result. The payload and fds are
+// copied into the waiter's own storage: the reader's buffers are reused for
+// the next frame.
+func (c *conn) deliverLocked(w *waiter, r *reply, err error) {
+	delete(c.pending, w.serial)
+	if r != nil {
+		w.pbuf = append(w.pbuf[:0], r.payload...)
+		w.fdbuf = append(w.fdbuf[:0], r.fds...)
+		w.r = reply{hdr: r.hdr, payload: w.pbuf, fds: w.fdbuf}
+	}
+	w.err, w.done = err, true
 	w.poke()
 }
 
-// poke tells w to look again, without waiting: a wake-up already pending
-// says the same.
+// poke tells w to look again; a wake-up already pending says the same.
+// Called under conn.mu.
 func (w *waiter) poke() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
+	if atomic.SwapUint32(&w.wake, 1) == 0 {
+		futexWake(&w.wake)
 	}
 }
 
@@ -227,16 +292,16 @@ func (c *conn) breakAll(err error) {
 			unix.Shutdown(c.fd, unix.SHUT_RDWR)
 		}
 	}
-	for serial, w := range c.pending {
-		c.deliverLocked(serial, w, nil, err)
+	for _, w := range c.pending {
+		c.deliverLocked(w, nil, err)
 	}
 	c.reading = false
 }
 
-// readFor reads frames for every pending call until the one with serial
-// own is answered, the connection breaks, or own's deadline passes. It is
-// called by the one caller that set c.reading, and clears it.
-func (c *conn) readFor(own uint32, deadline time.Time) {
+// readFor reads frames for every pending call until own is answered, the
+// connection breaks, or own's deadline passes. It is called by the one
+// caller that set c.reading, and clears it.
+func (c *conn) readFor(own *waiter, deadline time.Time) {
 	for {
 		h, payload, err := c.readFrame(deadline)
 		if err != nil {
@@ -245,9 +310,9 @@ func (c *conn) readFor(own uint32, deadline time.Time) {
 				// Nothing half read: the others may go on reading.
 				c.mu.Lock()
 				c.reading = false
-				if w := c.pending[own]; w != nil {
-					c.abandonLocked(own)
-					w.err, w.done = &callError{err: err}, true
+				if c.pending[own.serial] == own {
+					c.abandonLocked(own.serial)
+					own.err, own.done = &callError{err: err}, true
 				}
 				c.mu.Unlock()
 				return
@@ -261,7 +326,7 @@ func (c *conn) readFor(own uint32, deadline time.Time) {
 			c.midFrame = false
 			if h.isKeepalive() && h.Proc == procKeepalivePing {
 				c.wmu.Lock()
-				err := writeAll(c.fd, pongPacket(), deadline)
+				err := writeAll(c.fd, pong, deadline)
 				c.wmu.Unlock()
 				if err != nil {
 					c.breakAll(c.classify(err, false))
@@ -274,16 +339,23 @@ func (c *conn) readFor(own uint32, deadline time.Time) {
 			c.breakAll(c.classify(protocolError("unexpected message type "+strconv.Itoa(int(h.Type))), true))
 			return
 		}
+		// The waiter and what it called, read under mu: once its
+		// caller gives up, a waiter is reused for another call.
 		c.mu.Lock()
 		w := c.pending[h.Serial]
+		var wprog uint32
+		var wproc int32
+		if w != nil {
+			wprog, wproc = w.prog, w.proc
+		}
 		_, dropped := c.abandoned[h.Serial]
 		c.mu.Unlock()
-		if (w == nil && !dropped) || (w != nil && (h.Prog != w.prog || h.Vers != protoVersion || h.Proc != w.proc)) {
+		if (w == nil && !dropped) || (w != nil && (h.Prog != wprog || h.Vers != protoVersion || h.Proc != wproc)) {
 			c.breakAll(c.classify(protocolError("reply does not match the call (serial "+
-				strconv.FormatUint(uint64(h.Serial), 10)+", expected "+strconv.FormatUint(uint64(own), 10)+")"), true))
+				strconv.FormatUint(uint64(h.Serial), 10)+", expected "+strconv.FormatUint(uint64(own.serial), 10)+")"), true))
 			return
 		}
-		r := &reply{hdr: h, payload: payload}
+		r := reply{hdr: h, payload: payload}
 		if h.Type == typeReplyWithFDs {
 			if r.fds, r.payload, err = c.readFDs(payload, deadline); err != nil {
 				c.breakAll(c.classify(err, true))
@@ -291,32 +363,40 @@ func (c *conn) readFor(own uint32, deadline time.Time) {
 			}
 		}
 		c.midFrame = false
-		if w == nil {
+		var rerr error
+		if w != nil {
+			switch h.Status {
+			case statusOK:
+			case statusError:
+				closeAll(r.fds) // error replies carry none; never leak if one did
+				var derr error
+				if rerr, derr = decodeRemoteError(r.payload); derr != nil {
+					c.breakAll(c.classify(protocolError("malformed error reply: "+derr.Error()), true))
+					return
+				}
+				r.fds = nil
+			default:
+				closeAll(r.fds)
+				c.breakAll(c.classify(protocolError("unexpected reply status "+strconv.Itoa(int(h.Status))), true))
+				return
+			}
+		}
+		c.mu.Lock()
+		if w == nil || c.pending[h.Serial] != w {
+			// Its caller gave up meanwhile (or had before): drop it.
+			c.mu.Unlock()
 			closeAll(r.fds)
 			c.mu.Lock()
 			delete(c.abandoned, h.Serial)
 			c.mu.Unlock()
 			continue
 		}
-		var rerr error
-		switch h.Status {
-		case statusOK:
-		case statusError:
-			closeAll(r.fds) // error replies carry none; never leak if one did
-			var derr error
-			if rerr, derr = decodeRemoteError(r.payload); derr != nil {
-				c.breakAll(c.classify(protocolError("malformed error reply: "+derr.Error()), true))
-				return
-			}
-			r = nil
-		default:
-			closeAll(r.fds)
-			c.breakAll(c.classify(protocolError("unexpected reply status "+strconv.Itoa(int(h.Status))), true))
-			return
+		if rerr != nil {
+			c.deliverLocked(w, nil, rerr)
+		} else {
+			c.deliverLocked(w, &r, nil)
 		}
-		c.mu.Lock()
-		c.deliverLocked(h.Serial, w, r, rerr)
-		if h.Serial == own {
+		if w == own {
 			c.reading = false
 			c.handOnLocked()
 			c.mu.Unlock()
@@ -329,6 +409,11 @@ func (c *conn) readFor(own uint32, deadline time.Time) {
 // readFrame reads one whole frame with exact-length reads.
 func (c *conn) readFrame(deadline time.Time) (header, []byte, error) {
 	var lenWord [lenWordLen]byte
+	// The reply is not in yet when its caller starts reading: wait for
+	// it first instead of trying a read that would fail.
+	if err := waitFD(c.fd, unix.POLLIN, deadline, opRead); err != nil {
+		return header{}, nil, err
+	}
 	got, err := readFull(c.fd, lenWord[:], deadline)
 	if got > 0 {
 		c.midFrame = true
@@ -340,7 +425,14 @@ func (c *conn) readFrame(deadline time.Time) (header, []byte, error) {
 	if err := checkLen(n); err != nil {
 		return header{}, nil, protocolError(err.Error())
 	}
-	buf := make([]byte, n-lenWordLen)
+	buf := c.rbuf
+	if int(n-lenWordLen) > cap(buf) {
+		buf = make([]byte, n-lenWordLen)
+		if cap(buf) <= keptBuf {
+			c.rbuf = buf
+		}
+	}
+	buf = buf[:n-lenWordLen]
 	if _, err := readFull(c.fd, buf, deadline); err != nil {
 		return header{}, nil, err
 	}
@@ -363,15 +455,16 @@ func (c *conn) readFDs(payload []byte, deadline time.Time) ([]int, []byte, error
 		return nil, nil, protocolError("the daemon announced " + strconv.FormatUint(uint64(n), 10) +
 			" descriptors, more than the limit of " + strconv.Itoa(maxFDs))
 	}
-	fds := make([]int, 0, n)
+	fds := c.rfds[:0]
 	for i := uint32(0); i < n; i++ {
-		fd, err := recvFD(c.fd, deadline)
+		fd, err := recvFD(c.fd, c.oob[:], deadline)
 		if err != nil {
 			closeAll(fds)
 			return nil, nil, err
 		}
 		fds = append(fds, fd)
 	}
+	c.rfds = fds
 	return fds, d.b, nil
 }
 

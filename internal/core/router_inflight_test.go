@@ -229,3 +229,81 @@ func TestBreakWakesReader(t *testing.T) {
 		t.Errorf("took %v: the reading call waited for its deadline", el)
 	}
 }
+
+// Many calls in flight: one caller reads for all and hands each reply to
+// the thread whose serial it carries, which wakes at once (not at its
+// deadline). Replies come back in reverse order, call i getting i+1 fds.
+func TestReaderHandsRepliesOn(t *testing.T) {
+	const calls = 8
+	src := devNulls(t, 1)
+	c, peer := newPair(t)
+	serials := make(chan uint32, calls)
+	run(t, func() {
+		for i := 0; i < calls; i++ {
+			h, _, err := peerRead(peer)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			serials <- h.Serial
+		}
+		for s := uint32(calls); s > 0; s-- {
+			peerWrite(t, peer, replyFDs(s-1, int(s)))
+			for i := uint32(0); i < s; i++ {
+				sendFDs(t, peer, src[0])
+			}
+		}
+	})
+	// Each call starts once the previous one is on the wire, so that
+	// serial i is call i.
+	start := time.Now()
+	results := make([]<-chan callResult, calls)
+	for i := range results {
+		results[i] = startCall(c, time.Minute)
+		if s := <-serials; s != uint32(i) {
+			t.Fatalf("call %d went out with serial %d", i, s)
+		}
+	}
+	for i, ch := range results {
+		select {
+		case r := <-ch:
+			if r.err != nil || len(r.fds) != i+1 {
+				t.Errorf("call %d got %d fds, %v; want %d", i, len(r.fds), r.err, i+1)
+			}
+			closeAll(r.fds)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("call %d was not handed its reply", i)
+		}
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("took %v", el)
+	}
+	if c.broken || len(c.pending) != 0 || c.reading {
+		t.Errorf("after: broken %v, %d pending, reading %v", c.broken, len(c.pending), c.reading)
+	}
+}
+
+// A PING that comes while two calls wait is answered by whichever of them
+// reads, before any reply: the daemon drops a client that stays silent.
+func TestKeepaliveWhileCallsWait(t *testing.T) {
+	src := devNulls(t, 2)
+	c, peer := newPair(t)
+	first, second := twoInFlight(t, c, peer, 5*time.Second, 5*time.Second, func() {
+		peerWrite(t, peer, ping())
+		h, _, err := peerRead(peer)
+		if err != nil || !h.isKeepalive() || h.Proc != procKeepalivePong {
+			t.Errorf("expected a PONG, got %+v %v", h, err)
+		}
+		peerWrite(t, peer, replyFDs(1, 1))
+		sendFDs(t, peer, src[1])
+		peerWrite(t, peer, replyFDs(0, 1))
+		sendFDs(t, peer, src[0])
+	})
+	for i, ch := range []<-chan callResult{first, second} {
+		r := <-ch
+		if r.err != nil || len(r.fds) != 1 {
+			t.Errorf("call %d: %v %v", i, r.fds, r.err)
+		}
+		closeAll(r.fds)
+	}
+}
