@@ -11,6 +11,11 @@
 #define LXC_COREABI_H
 
 #define LXC_CORE_ABI_VERSION 3
+
+/* The most threads of the core process that call into the core at once
+ * (its main thread and its spares, capi/coreproc/server.c); the core sizes
+ * the Go runtime for them (capi/core/main.go). */
+#define LXC_CORE_MAX_CALLERS 4
 #define LXC_CORE_OPEN_SYMBOL "lxcCoreOpenNamespace"
 #define LXC_CORE_VERSION_SYMBOL "lxcCoreABIVersion"
 

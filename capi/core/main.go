@@ -215,7 +215,7 @@ func main() {}
 // never the forced collection every 2 minutes that would wake an idle core
 // process, start Ms on its idle Ps and keep them for good.
 const (
-	maxCallers  = 4
+	maxCallers  = C.LXC_CORE_MAX_CALLERS
 	memoryLimit = 8 << 20 // the runtime's own memory is 2-3 MiB of it
 )
 

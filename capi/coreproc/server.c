@@ -12,11 +12,14 @@
  * runs with the caller's, in the caller's cgroups and under its limits.
  *
  * Threads: as few as can serve. At rest the main thread alone waits, on
- * the channel and the caller's pidfd, beside the Go runtime's own two.
+ * the channel and the caller's pidfd, beside the Go runtime's own (the
+ * thread that ran its init, sysmon, cgo's template thread).
  * Each request is served start to end by the thread that took it. A
  * request that says the caller has other calls in flight (lxcProcOpen's
  * inflight) makes its thread start a spare first, when no thread waits,
- * so that concurrent calls are served concurrently; a spare that waits
+ * so that concurrent calls are served concurrently, by at most
+ * LXC_CORE_MAX_CALLERS threads (more requests wait in the channel: each
+ * thread that calls into Go needs a P of the runtime's); a spare that waits
  * LXC_SPARE_IDLE_MS for nothing ends. When no thread can be started (a
  * task limit), requests are served one after the other.
  */
@@ -38,8 +41,9 @@
 #include "coreload.h"
 #include "proto.h"
 
-#define MAX_SPARES 63
-#define LXC_SPARE_IDLE_MS 2000
+/* Besides the main thread; see LXC_CORE_MAX_CALLERS. */
+#define MAX_SPARES (LXC_CORE_MAX_CALLERS - 1)
+#define LXC_SPARE_IDLE_MS 1000
 #define REQUEST_MAX (sizeof(lxcProcOpen) + 2 * LXC_PROC_MAX_STRING)
 #define MIB (1024 * 1024)
 /* The least address space the Go runtime starts in (measured: it reserves

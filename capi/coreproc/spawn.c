@@ -57,9 +57,9 @@
 #include "spawn.h"
 
 #define HELPER_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
-/* Read by the Go runtime at its start: with one P it starts no thread
- * but its own and sysmon's, so that the core process fits in three tasks
- * (a cgroup's pids.max); the Go core raises it when calls come at once. */
+/* Read by the Go runtime at its start, before the Go core's init sets
+ * its own (capi/core/main.go): fewer Ms while the runtime starts, for a
+ * caller's cgroup with a tight pids.max. */
 #define HELPER_GOMAXPROCS_ENV "GOMAXPROCS=1"
 #define SCRATCH_FD 10          /* above the fds the child arranges */
 #define CHILD_STACK (64 * 1024) /* each of the two children's */
