@@ -16,6 +16,7 @@
 #include "hostkind.h"
 #include "inprocess.h"
 #include "internal.h"
+#include "log.h"
 
 LXC_EXPORT int
 virDomainLxcOpenNamespace(virDomainPtr domain,
@@ -29,6 +30,8 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
     char *uri = NULL;
     int n;
 
+    lxcLogDomainEntry(LXC_API_OPEN_NAMESPACE, domain, "fdlist=%p flags=0x%x",
+                      (void *)fdlist, flags);
     lxcResetError();
     if (lxcCheckDomain(domain, func) < 0) {
         lxcDispatch(NULL);
