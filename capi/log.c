@@ -18,16 +18,19 @@
 
 #include "log.h"
 
-/* The releases whose src/libvirt-lxc.c lines differ. 9.2.0 made every
- * translated template positional and put EnterSecurityLabel's "security
- * label exceeds maximum length" on one line: one line less from there on.
- * Releases before 9.0 get 9.0's lines; any later one the newest's. */
+/* The releases whose lines are known, each seen with its own library in a
+ * side-by-side run (tests/live/logging_test.go) and read in its source.
+ * Before 11.3.0 9.0's lines are used: exact for 9.0 and 9.1, not checked
+ * for 9.2 to 11.2 (9.2 joined a template of EnterSecurityLabel onto one
+ * line, one line less from there on; a later release shortened
+ * EnterNamespace by three). From 11.3.0 on 11.3's are used, not checked
+ * for 12.x. */
 enum {
-    LXC_REL_9_0,   /* 9.0.0 to 9.1.x (Debian 12): measured with its library */
-    LXC_REL_9_2,   /* 9.2.0 onwards (Debian 13's 11.3, 12.x): read from source */
+    LXC_REL_9_0,    /* Debian 12 */
+    LXC_REL_11_3,   /* Debian 13 */
     LXC_REL_COUNT
 };
-#define LXC_REL_9_2_VERSION 9002000
+#define LXC_REL_11_3_VERSION 11003000
 
 /* libvirt's files as its Debian build names them (__FILE__, which only the
  * journal output shows, as CODE_FILE). */
@@ -46,9 +49,7 @@ static const char *const lxcApiNames[] = {
 };
 
 /* One place libvirt logs or raises something from: @func NULL means the
- * public function itself. The helpers' lines (virProcessSetNamespaces,
- * virNetClientProgramDispatchError) are 9.0's, measured; later releases'
- * are not known here and 9.0's are used. */
+ * public function itself, else the libvirt helper that raises it. */
 static const struct {
     lxcApi api;
     int kind;            /* lxcSiteKind or LXC_SITE_ENTRY */
@@ -65,36 +66,36 @@ static const struct {
     { LXC_API_OPEN_NAMESPACE, LXC_SITE_REPORT, VIR_ERR_NO_SUPPORT, NULL, LXC_FILE_API, NULL,
       { 92, 92 } },
     { LXC_API_OPEN_NAMESPACE, LXC_SITE_DAEMON, 0, NULL, LXC_FILE_NETCLIENT,
-      "virNetClientProgramDispatchError", { 172, 172 } },
+      "virNetClientProgramDispatchError", { 172, 170 } },
 
     { LXC_API_ENTER_NAMESPACE, LXC_SITE_ENTRY, 0, NULL, LXC_FILE_API, NULL, { 133, 133 } },
     { LXC_API_ENTER_NAMESPACE, LXC_SITE_ARG, 0, "flags", LXC_FILE_API, NULL, { 139, 139 } },
     { LXC_API_ENTER_NAMESPACE, LXC_SITE_ARG, 0, "nfdlist", LXC_FILE_PROCESS,
-      "virProcessSetNamespaces", { 684, 684 } },
+      "virProcessSetNamespaces", { 684, 690 } },
     { LXC_API_ENTER_NAMESPACE, LXC_SITE_REPORT, VIR_ERR_SYSTEM_ERROR, NULL, LXC_FILE_PROCESS,
-      "virProcessSetNamespaces", { 699, 699 } },
+      "virProcessSetNamespaces", { 699, 705 } },
 
-    { LXC_API_ENTER_SECLABEL, LXC_SITE_ENTRY, 0, NULL, LXC_FILE_API, NULL, { 198, 198 } },
-    { LXC_API_ENTER_SECLABEL, LXC_SITE_ARG, 0, "flags", LXC_FILE_API, NULL, { 203, 203 } },
-    { LXC_API_ENTER_SECLABEL, LXC_SITE_ARG, 0, "model", LXC_FILE_API, NULL, { 205, 205 } },
-    { LXC_API_ENTER_SECLABEL, LXC_SITE_ARG, 0, "label", LXC_FILE_API, NULL, { 206, 206 } },
+    { LXC_API_ENTER_SECLABEL, LXC_SITE_ENTRY, 0, NULL, LXC_FILE_API, NULL, { 198, 195 } },
+    { LXC_API_ENTER_SECLABEL, LXC_SITE_ARG, 0, "flags", LXC_FILE_API, NULL, { 203, 200 } },
+    { LXC_API_ENTER_SECLABEL, LXC_SITE_ARG, 0, "model", LXC_FILE_API, NULL, { 205, 202 } },
+    { LXC_API_ENTER_SECLABEL, LXC_SITE_ARG, 0, "label", LXC_FILE_API, NULL, { 206, 203 } },
     { LXC_API_ENTER_SECLABEL, LXC_SITE_REPORT, VIR_ERR_SYSTEM_ERROR,
-      "unable to get PID %d security context", LXC_FILE_API, NULL, { 217, 217 } },
+      "unable to get PID %d security context", LXC_FILE_API, NULL, { 217, 214 } },
     { LXC_API_ENTER_SECLABEL, LXC_SITE_REPORT, VIR_ERR_INTERNAL_ERROR,
-      "security label exceeds maximum length: %d", LXC_FILE_API, NULL, { 224, 224 } },
+      "security label exceeds maximum length: %d", LXC_FILE_API, NULL, { 224, 221 } },
     { LXC_API_ENTER_SECLABEL, LXC_SITE_REPORT, VIR_ERR_SYSTEM_ERROR, "%s", LXC_FILE_API, NULL,
-      { 234, 233 } },
+      { 234, 230 } },
     { LXC_API_ENTER_SECLABEL, LXC_SITE_REPORT, VIR_ERR_SYSTEM_ERROR, "Cannot set context %s",
-      LXC_FILE_API, NULL, { 241, 240 } },
+      LXC_FILE_API, NULL, { 241, 237 } },
     { LXC_API_ENTER_SECLABEL, LXC_SITE_REPORT, VIR_ERR_SYSTEM_ERROR,
-      "error changing profile to %s", LXC_FILE_API, NULL, { 254, 253 } },
+      "error changing profile to %s", LXC_FILE_API, NULL, { 254, 250 } },
     { LXC_API_ENTER_SECLABEL, LXC_SITE_REPORT, VIR_ERR_ARGUMENT_UNSUPPORTED,
-      "Security model %s cannot be entered", LXC_FILE_API, NULL, { 266, 265 } },
+      "Security model %s cannot be entered", LXC_FILE_API, NULL, { 266, 262 } },
 
-    { LXC_API_ENTER_CGROUP, LXC_SITE_ENTRY, 0, NULL, LXC_FILE_API, NULL, { 301, 300 } },
-    { LXC_API_ENTER_CGROUP, LXC_SITE_DOMAIN, 0, NULL, LXC_FILE_API, NULL, { 305, 304 } },
-    { LXC_API_ENTER_CGROUP, LXC_SITE_READONLY, 0, NULL, LXC_FILE_API, NULL, { 308, 307 } },
-    { LXC_API_ENTER_CGROUP, LXC_SITE_ARG, 0, "flags", LXC_FILE_API, NULL, { 309, 308 } },
+    { LXC_API_ENTER_CGROUP, LXC_SITE_ENTRY, 0, NULL, LXC_FILE_API, NULL, { 301, 297 } },
+    { LXC_API_ENTER_CGROUP, LXC_SITE_DOMAIN, 0, NULL, LXC_FILE_API, NULL, { 305, 301 } },
+    { LXC_API_ENTER_CGROUP, LXC_SITE_READONLY, 0, NULL, LXC_FILE_API, NULL, { 308, 304 } },
+    { LXC_API_ENTER_CGROUP, LXC_SITE_ARG, 0, "flags", LXC_FILE_API, NULL, { 309, 305 } },
 };
 
 #define LXC_NSITES (sizeof(lxcSites) / sizeof(lxcSites[0]))
@@ -108,7 +109,7 @@ static lxcLogSource lxcApiSource = LXC_LOG_SOURCE_INIT(LXC_LOG_NAME_API);
 static int
 lxcRelease(void)
 {
-    return lxcVirVersion() >= LXC_REL_9_2_VERSION ? LXC_REL_9_2 : LXC_REL_9_0;
+    return lxcVirVersion() >= LXC_REL_11_3_VERSION ? LXC_REL_11_3 : LXC_REL_9_0;
 }
 
 static lxcSite
