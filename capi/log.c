@@ -37,6 +37,7 @@ enum {
 #define LXC_FILE_API "../../src/libvirt-lxc.c"
 #define LXC_FILE_PROCESS "../../src/util/virprocess.c"
 #define LXC_FILE_NETCLIENT "../../src/rpc/virnetclientprogram.c"
+#define LXC_FILE_LXC_DRIVER "../../src/lxc/lxc_driver.c"
 
 #define LXC_SITE_ENTRY (-1)   /* a row's kind: the entry record */
 
@@ -67,6 +68,8 @@ static const struct {
       { 92, 92 } },
     { LXC_API_OPEN_NAMESPACE, LXC_SITE_DAEMON, 0, NULL, LXC_FILE_NETCLIENT,
       "virNetClientProgramDispatchError", { 172, 170 } },
+    { LXC_API_OPEN_NAMESPACE, LXC_SITE_DRIVER, VIR_ERR_INVALID_ARG, NULL, LXC_FILE_LXC_DRIVER,
+      "lxcDomainLxcOpenNamespace", { 4510, 4640 } },
 
     { LXC_API_ENTER_NAMESPACE, LXC_SITE_ENTRY, 0, NULL, LXC_FILE_API, NULL, { 133, 133 } },
     { LXC_API_ENTER_NAMESPACE, LXC_SITE_ARG, 0, "flags", LXC_FILE_API, NULL, { 139, 139 } },

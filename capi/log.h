@@ -107,6 +107,7 @@ typedef enum {
     LXC_SITE_READONLY,   /* read-only connection */
     LXC_SITE_REPORT,     /* another report; key: its format, NULL any */
     LXC_SITE_DAEMON,     /* an error the daemon sent back */
+    LXC_SITE_DRIVER,     /* an error of the LXC driver, in its daemon */
 } lxcSiteKind;
 
 typedef struct {

@@ -71,6 +71,10 @@ static pthread_once_t symOnce = PTHREAD_ONCE_INIT;
  * that lxcDispatch does not print it a second time. */
 static __thread int printedOnly;
 
+/* The driver of the connection the calling thread's last OpenNamespace was
+ * on (lxcConnGetDriver): whose are the final errors the core hands back. */
+static __thread lxcCoreDriver currentDriver;
+
 /* The version in the name of the file that defines @fn, libvirt.so.0's
  * "libvirt.so.0.9000.0" for 9.0.0 once symbolic links are resolved; 0 when
  * the name says none. */
@@ -391,9 +395,10 @@ lxcRaiseCoreError(const lxcCoreError *err)
 {
     const char *detail = err->str2 ? err->str2 : "";
     /* Final errors are the daemon's, raised by libvirt's client where it
-     * reads the daemon's answer. */
-    lxcSite site = lxcErrorSite(err->message ? LXC_SITE_DAEMON : LXC_SITE_REPORT,
-                                err->code, NULL, __func__);
+     * reads the daemon's answer, or in a daemon the LXC driver's own. */
+    lxcSiteKind kind = !err->message ? LXC_SITE_REPORT :
+                       currentDriver == LXC_CORE_DRIVER_LXC ? LXC_SITE_DRIVER : LXC_SITE_DAEMON;
+    lxcSite site = lxcErrorSite(kind, err->code, NULL, __func__);
 
     if (err->message)
         lxcRaiseAt(site, err->domain, err->code, err->level, err->str1, err->str2,
@@ -673,8 +678,8 @@ lxcPlausibleName(const char *name)
     return i > 0 && i < LXC_DRIVER_NAME_MAX;
 }
 
-lxcCoreDriver
-lxcConnGetDriver(virDomainPtr dom, const char *uri)
+static lxcCoreDriver
+lxcConnDriverOf(virDomainPtr dom, const char *uri)
 {
     virConnectPtr conn = virDomainGetConnect(dom);
     const lxcConnHead *head;
@@ -702,6 +707,12 @@ lxcConnGetDriver(virDomainPtr dom, const char *uri)
         return LXC_CORE_DRIVER_UNKNOWN;
     }
     return strcmp(name, LXC_LXC_DRIVER_NAME) == 0 ? LXC_CORE_DRIVER_LXC : LXC_CORE_DRIVER_OTHER;
+}
+
+lxcCoreDriver
+lxcConnGetDriver(virDomainPtr dom, const char *uri)
+{
+    return currentDriver = lxcConnDriverOf(dom, uri);
 }
 
 ssize_t

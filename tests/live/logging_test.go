@@ -157,3 +157,65 @@ func TestLoggingDebugAlone(t *testing.T) {
 	ours, sys := bothLogs(t, "LIBVIRT_DEBUG=1")
 	sameRecords(t, ours, sys, loggingCalls)
 }
+
+// daemonLogSettings restarts the test bed's daemon with the library in lib
+// ("" the system one) and the extra config text, and puts the usual
+// settings back when the test ends.
+func daemonLogSettings(t *testing.T, lib, extra string) {
+	t.Helper()
+	t.Cleanup(func() {
+		testbedEnv(t, "LXCGO_DAEMON_LIBRARY_PATH=", "LXCGO_DAEMON_ACTIVATION=", "LXCGO_DAEMON_DRIVERS=",
+			"LXCGO_DAEMON_CONF_EXTRA=", "LXCGO_DAEMON_CONFIG_ARG=")
+	})
+	testbedEnv(t, "LXCGO_DAEMON_LIBRARY_PATH="+lib, "LXCGO_DAEMON_ACTIVATION=", "LXCGO_DAEMON_DRIVERS=",
+		"LXCGO_DAEMON_CONF_EXTRA="+extra, "LXCGO_DAEMON_CONFIG_ARG=")
+}
+
+// libvirtd serving the client's OpenNamespace calls through libvirt-lxc.so.0
+// (ours, then the system one): its log_filters and log_outputs select and
+// route the library's records as they do libvirt's.
+func TestLoggingInDaemon(t *testing.T) {
+	testbed(t)
+	logs := map[bool]string{}
+	for _, system := range []bool{false, true} {
+		file := filepath.Join(t.TempDir(), "libvirtd.log")
+		lib := buildDir(t)
+		if system {
+			lib = ""
+		}
+		daemonLogSettings(t, lib, "log_filters=\"1:libvirt-lxc\"\nlog_outputs=\"1:file:"+file+"\"")
+		logRunProg(t, false)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs[system] = string(data)
+	}
+	// The calls that reach the daemon: on the running domain, on the one
+	// shut off, with flags.
+	sameRecords(t, callRecords(logs[false]), callRecords(logs[true]), 3)
+}
+
+// The thread of a record ("2026-...: 12345: debug : ...").
+var logThread = regexp.MustCompile(`^\S+ \S+: (\d+): `)
+
+// callRecords keeps of a daemon's log, whose other threads log errors of
+// their own (its start, other clients, a client leaving), the records of
+// the threads that served one of the calls, from that call on.
+func callRecords(log string) string {
+	var keep []string
+	serving := map[string]bool{}
+	for _, line := range strings.Split(log, "\n") {
+		m := logThread.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if strings.HasPrefix(line[len(m[0]):], "debug : virDomainLxc") {
+			serving[m[1]] = true
+		}
+		if serving[m[1]] {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
