@@ -20,11 +20,11 @@
 
 /* The releases whose lines are known, each seen with its own library in a
  * side-by-side run (tests/live/logging_test.go) and read in its source.
- * Before 11.3.0 9.0's lines are used: exact for 9.0 and 9.1, not checked
- * for 9.2 to 11.2 (9.2 joined a template of EnterSecurityLabel onto one
- * line, one line less from there on; a later release shortened
- * EnterNamespace by three). From 11.3.0 on 11.3's are used, not checked
- * for 12.x. */
+ * Before 11.3.0, or when the version is unknown, 9.0's lines are used:
+ * exact for 9.0 and 9.1, not checked for 9.2 to 11.2 (9.2 joined a
+ * template of EnterSecurityLabel onto one line, one line less from there
+ * on; a later release shortened EnterNamespace by three). From 11.3.0 on
+ * 11.3's are used, not checked for 12.x. */
 enum {
     LXC_REL_9_0,    /* Debian 12 */
     LXC_REL_11_3,   /* Debian 13 */
