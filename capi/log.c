@@ -32,7 +32,8 @@ enum {
 };
 #define LXC_REL_11_3_VERSION 11003000
 
-/* libvirt's files as its Debian build names them (__FILE__, which only the
+/* The lines are those of Debian's builds, whose patches move some (11.3's
+ * lxc_driver.c by twelve). libvirt's files as its Debian build names them (__FILE__, which only the
  * journal output shows, as CODE_FILE). */
 #define LXC_FILE_API "../../src/libvirt-lxc.c"
 #define LXC_FILE_PROCESS "../../src/util/virprocess.c"
@@ -69,7 +70,7 @@ static const struct {
     { LXC_API_OPEN_NAMESPACE, LXC_SITE_DAEMON, 0, NULL, LXC_FILE_NETCLIENT,
       "virNetClientProgramDispatchError", { 172, 170 } },
     { LXC_API_OPEN_NAMESPACE, LXC_SITE_DRIVER, VIR_ERR_INVALID_ARG, NULL, LXC_FILE_LXC_DRIVER,
-      "lxcDomainLxcOpenNamespace", { 4510, 4640 } },
+      "lxcDomainLxcOpenNamespace", { 4510, 4652 } },
 
     { LXC_API_ENTER_NAMESPACE, LXC_SITE_ENTRY, 0, NULL, LXC_FILE_API, NULL, { 133, 133 } },
     { LXC_API_ENTER_NAMESPACE, LXC_SITE_ARG, 0, "flags", LXC_FILE_API, NULL, { 139, 139 } },
