@@ -33,8 +33,8 @@ enum {
 #define LXC_REL_11_3_VERSION 11003000
 
 /* The lines are those of Debian's builds, whose patches move some (11.3's
- * lxc_driver.c by twelve). libvirt's files as its Debian build names them (__FILE__, which only the
- * journal output shows, as CODE_FILE). */
+ * lxc_driver.c by twelve), and the files are named as Debian's build names
+ * them (__FILE__, which only the journal output shows, as CODE_FILE). */
 #define LXC_FILE_API "../../src/libvirt-lxc.c"
 #define LXC_FILE_PROCESS "../../src/util/virprocess.c"
 #define LXC_FILE_NETCLIENT "../../src/rpc/virnetclientprogram.c"
