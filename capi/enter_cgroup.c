@@ -22,6 +22,7 @@
 
 #include <libvirt/libvirt-lxc.h>
 #include "internal.h"
+#include "log.h"
 
 /* libvirt's controller list, in its order (which is also the write order). */
 enum {
@@ -353,6 +354,7 @@ virDomainLxcEnterCGroup(virDomainPtr domain,
     lxcCgroup *cg = NULL;
     int pid;
 
+    lxcLogDomainEntry(LXC_API_ENTER_CGROUP, domain, "flags=0x%x", flags);
     lxcResetError();
 
     if (lxcCheckDomain(domain, __func__) < 0)

@@ -20,6 +20,7 @@
 
 #include <libvirt/libvirt-lxc.h>
 #include "internal.h"
+#include "log.h"
 
 #ifndef NS_GET_NSTYPE
 # define NS_GET_NSTYPE _IO(0xb7, 0x3)   /* linux/nsfs.h, Linux 4.11 */
@@ -256,6 +257,10 @@ virDomainLxcEnterNamespace(virDomainPtr domain,
     virConnectPtr conn;
     unsigned int i;
 
+    lxcLogDomainEntry(LXC_API_ENTER_NAMESPACE, domain,
+                      "nfdlist=%d, fdlist=%p, noldfdlist=%p, oldfdlist=%p, flags=0x%x",
+                      (int)nfdlist, (void *)fdlist, (void *)noldfdlist,
+                      (void *)oldfdlist, flags);
     lxcResetError();
     conn = lxcDomainConn(domain);
 

@@ -18,6 +18,7 @@
 
 #include <libvirt/libvirt-lxc.h>
 #include "internal.h"
+#include "log.h"
 
 /* getcon(): the calling thread's current context, NUL-terminated, into
  * @buf. Returns its length, or -1 with errno set. */
@@ -114,6 +115,8 @@ virDomainLxcEnterSecurityLabel(virSecurityModelPtr model,
                                virSecurityLabelPtr oldlabel,
                                unsigned int flags)
 {
+    lxcLogEntry(LXC_API_ENTER_SECLABEL, "model=%p, label=%p, oldlabel=%p, flags=0x%x",
+                (void *)model, (void *)label, (void *)oldlabel, flags);
     lxcResetError();
 
     if (flags != 0) {

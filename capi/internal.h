@@ -116,6 +116,26 @@ int lxcConnIsReadOnly(virDomainPtr dom);
  * is @uri. No RPC, no error left set. */
 lxcCoreDriver lxcConnGetDriver(virDomainPtr dom, const char *uri);
 
+/* libvirt's private virLogMessage(source, priority, filename, linenr,
+ * funcname, metadata, fmt, ...), NULL when libvirt.so.0 lacks it; log.h
+ * is the way to use it. */
+typedef void (*lxcVirLogMessageFunc)(void *source, int priority,
+                                     const char *filename, int linenr,
+                                     const char *funcname, void *metadata,
+                                     const char *fmt, ...);
+lxcVirLogMessageFunc lxcVirLogMessage(void);
+
+/* The version of the libvirt.so.0 this process loaded, as major * 1000000
+ * + minor * 1000 + micro, read from its file name (libvirt names it
+ * libvirt.so.0.<major * 1000 + minor>.<micro>); 0 when unknown. */
+int lxcVirVersion(void);
+
+/* The name and formatted uuid of @dom, read without a call into libvirt
+ * (whose getters log records of their own). Returns -1 when @dom is not a
+ * valid domain or its layout is not recognised. */
+int lxcDomainIdent(virDomainPtr dom, const char **name,
+                   char uuid[VIR_UUID_STRING_BUFLEN]);
+
 /* Small files of procfs, sysfs and cgroupfs, with plain syscalls only (safe
  * in a child after fork()). The reader fills @buf with up to @size - 1
  * bytes, NUL-terminated, and returns the length; the writer writes all of

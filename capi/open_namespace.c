@@ -13,6 +13,7 @@
 #include "coreload.h"
 #include "coreproc/client.h"
 #include "internal.h"
+#include "log.h"
 
 LXC_EXPORT int
 virDomainLxcOpenNamespace(virDomainPtr domain,
@@ -26,6 +27,8 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
     char *uri = NULL;
     int n;
 
+    lxcLogDomainEntry(LXC_API_OPEN_NAMESPACE, domain, "fdlist=%p flags=0x%x",
+                      (void *)fdlist, flags);
     lxcResetError();
     if (lxcCheckDomain(domain, func) < 0) {
         lxcDispatch(NULL);

@@ -19,6 +19,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "log.h"
 
 /* Messages are formatted on the stack when they fit (the usual case), else
  * on the heap: libvirt keeps long texts (a 4 KiB SELinux label) whole. */
@@ -59,6 +61,8 @@ static struct {
     void **domainClass;   /* address of libvirt's "virClass *virDomainClass" */
     void **connectClass;
     errorMsgFunc errorMsg;
+    lxcVirLogMessageFunc logMessage;
+    int version;          /* lxcVirVersion() */
 } sym;
 
 static pthread_once_t symOnce = PTHREAD_ONCE_INIT;
@@ -66,6 +70,30 @@ static pthread_once_t symOnce = PTHREAD_ONCE_INIT;
 /* Set when neither setter exists and lxcRaise printed the error itself, so
  * that lxcDispatch does not print it a second time. */
 static __thread int printedOnly;
+
+/* The driver of the connection the calling thread's last OpenNamespace was
+ * on (lxcConnGetDriver): whose are the final errors the core hands back. */
+static __thread lxcCoreDriver currentDriver;
+
+/* The version in the name of the file that defines @fn, libvirt.so.0's
+ * "libvirt.so.0.9000.0" for 9.0.0 once symbolic links are resolved; 0 when
+ * the name says none. */
+static int
+lxcVersionOfLibrary(void *fn)
+{
+    char real[PATH_MAX];
+    const char *base;
+    unsigned long minor, micro;
+    Dl_info info;
+
+    if (!dladdr(fn, &info) || !info.dli_fname || !realpath(info.dli_fname, real))
+        return 0;
+    base = strrchr(real, '/');
+    base = base ? base + 1 : real;
+    if (sscanf(base, "libvirt.so.0.%lu.%lu", &minor, &micro) != 2)
+        return 0;
+    return (int)((minor / 1000) * 1000000 + (minor % 1000) * 1000 + micro);
+}
 
 static void
 lxcResolve(void)
@@ -79,6 +107,8 @@ lxcResolve(void)
     sym.domainClass = dlsym(RTLD_DEFAULT, "virDomainClass");
     sym.connectClass = dlsym(RTLD_DEFAULT, "virConnectClass");
     sym.errorMsg = (errorMsgFunc)dlsym(RTLD_DEFAULT, "virErrorMsg");
+    sym.logMessage = (lxcVirLogMessageFunc)dlsym(RTLD_DEFAULT, "virLogMessage");
+    sym.version = lxcVersionOfLibrary((void *)virGetLastError);
 }
 
 /* Resolve at load time too: a first dlsym() in the child of a multi-threaded
@@ -93,6 +123,20 @@ static void
 lxcSyms(void)
 {
     pthread_once(&symOnce, lxcResolve);
+}
+
+lxcVirLogMessageFunc
+lxcVirLogMessage(void)
+{
+    lxcSyms();
+    return sym.logMessage;
+}
+
+int
+lxcVirVersion(void)
+{
+    lxcSyms();
+    return sym.version;
 }
 
 static pthread_once_t initOnce = PTHREAD_ONCE_INIT;
@@ -111,10 +155,12 @@ lxcResetError(void)
     virResetLastError();
 }
 
-void
-lxcRaise(int domain, int code, int level,
-         const char *str1, const char *str2, const char *str3,
-         int int1, int int2, const char *message)
+/* lxcRaise, logged (by libvirt, when an output is set) as raised at
+ * @site. */
+static void
+lxcRaiseAt(lxcSite site, int domain, int code, int level,
+           const char *str1, const char *str2, const char *str3,
+           int int1, int int2, const char *message)
 {
     int saved = errno;
 
@@ -123,7 +169,7 @@ lxcRaise(int domain, int code, int level,
     if (!message)
         message = "";
     if (sym.raise) {
-        sym.raise(__FILE__, __func__, __LINE__, domain, code, level,
+        sym.raise(site.file, site.func, site.line, domain, code, level,
                   str1, str2, str3, int1, int2, "%s", message);
     } else {
         virError err;
@@ -148,6 +194,15 @@ lxcRaise(int domain, int code, int level,
         }
     }
     errno = saved;
+}
+
+void
+lxcRaise(int domain, int code, int level,
+         const char *str1, const char *str2, const char *str3,
+         int int1, int int2, const char *message)
+{
+    lxcRaiseAt(lxcErrorSite(LXC_SITE_REPORT, code, NULL, __func__), domain, code,
+               level, str1, str2, str3, int1, int2, message);
 }
 
 void
@@ -280,18 +335,20 @@ lxcExpand(char *buf, size_t size, const char *tmpl, const char *detail)
  * libvirt's template when it has virErrorMsg, else (no template to be had)
  * with the bare detail as the message and no str1. */
 static void
-lxcRaiseTemplated(int domain, int code, const char *detail, int int1, int int2)
+lxcRaiseTemplated(lxcSite site, int domain, int code, const char *detail,
+                  int int1, int int2)
 {
     const char *tmpl = lxcTemplate(code, detail);
     char buf[LXC_MSG_STACK];
     char *msg;
 
     if (!tmpl) {
-        lxcRaise(domain, code, VIR_ERR_ERROR, NULL, detail, NULL, int1, int2, detail);
+        lxcRaiseAt(site, domain, code, VIR_ERR_ERROR, NULL, detail, NULL, int1, int2,
+                   detail);
         return;
     }
     msg = lxcExpand(buf, sizeof(buf), tmpl, detail);
-    lxcRaise(domain, code, VIR_ERR_ERROR, tmpl, detail, NULL, int1, int2, msg);
+    lxcRaiseAt(site, domain, code, VIR_ERR_ERROR, tmpl, detail, NULL, int1, int2, msg);
     lxcFree(msg, buf);
 }
 
@@ -299,22 +356,22 @@ lxcRaiseTemplated(int domain, int code, const char *detail, int int1, int int2)
  * virReportErrorHelper when libvirt.so.0 has it, so message, str1 and str2
  * are whatever that release makes of them. */
 static void
-lxcReportDetail(int domain, int code, const char *detail)
+lxcReportDetail(lxcSite site, int domain, int code, const char *detail)
 {
     lxcSyms();
     if (sym.reportError) {
         printedOnly = 0;
-        sym.reportError(domain, code, __FILE__, __func__, __LINE__, "%s", detail);
+        sym.reportError(domain, code, site.file, site.func, site.line, "%s", detail);
         return;
     }
-    lxcRaiseTemplated(domain, code, detail, -1, -1);
+    lxcRaiseTemplated(site, domain, code, detail, -1, -1);
 }
 
 /* libvirt's virReportSystemError(errnum, "%s", text) from @domain: its own
  * virReportSystemErrorFull when libvirt.so.0 has it, else the same fields
  * built here ("<text>: <strerror>"). */
 static void
-lxcReportSystemText(int domain, int errnum, const char *text)
+lxcReportSystemText(lxcSite site, int domain, int errnum, const char *text)
 {
     char buf[LXC_MSG_STACK];
     char ebuf[256];
@@ -324,12 +381,12 @@ lxcReportSystemText(int domain, int errnum, const char *text)
     lxcSyms();
     if (sym.reportSystem) {
         printedOnly = 0;
-        sym.reportSystem(domain, errnum, __FILE__, __func__, __LINE__, "%s", text);
+        sym.reportSystem(domain, errnum, site.file, site.func, site.line, "%s", text);
         return;
     }
     estr = strerror_r(errnum, ebuf, sizeof(ebuf));
     detail = lxcFormat(buf, sizeof(buf), "%s: %s", text, estr);
-    lxcRaiseTemplated(domain, VIR_ERR_SYSTEM_ERROR, detail, errnum, -1);
+    lxcRaiseTemplated(site, domain, VIR_ERR_SYSTEM_ERROR, detail, errnum, -1);
     lxcFree(detail, buf);
 }
 
@@ -337,41 +394,70 @@ void
 lxcRaiseCoreError(const lxcCoreError *err)
 {
     const char *detail = err->str2 ? err->str2 : "";
+    /* Final errors are the daemon's, raised by libvirt's client where it
+     * reads the daemon's answer, or in a daemon the LXC driver's own. */
+    lxcSiteKind kind = !err->message ? LXC_SITE_REPORT :
+                       currentDriver == LXC_CORE_DRIVER_LXC ? LXC_SITE_DRIVER : LXC_SITE_DAEMON;
+    lxcSite site = lxcErrorSite(kind, err->code, NULL, __func__);
 
     if (err->message)
-        lxcRaise(err->domain, err->code, err->level, err->str1, err->str2,
-                 err->str3, err->int1, err->int2, err->message);
+        lxcRaiseAt(site, err->domain, err->code, err->level, err->str1, err->str2,
+                   err->str3, err->int1, err->int2, err->message);
     else if (err->code == VIR_ERR_SYSTEM_ERROR)
-        lxcReportSystemText(err->domain, err->int1, detail);
+        lxcReportSystemText(site, err->domain, err->int1, detail);
     else
-        lxcReportDetail(err->domain, err->code, detail);
+        lxcReportDetail(site, err->domain, err->code, detail);
+}
+
+static void
+lxcReportErrorV(lxcSite site, int domain, int code, const char *fmt, va_list ap)
+{
+    char buf[LXC_MSG_STACK];
+    char *detail = lxcVFormat(buf, sizeof(buf), fmt, ap);
+
+    lxcReportDetail(site, domain, code, detail);
+    lxcFree(detail, buf);
+}
+
+static void
+lxcReportErrorAt(lxcSite site, int domain, int code, const char *fmt, ...)
+    LXC_PRINTF(4, 5);
+
+static void
+lxcReportErrorAt(lxcSite site, int domain, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    lxcReportErrorV(site, domain, code, fmt, ap);
+    va_end(ap);
 }
 
 void
 lxcReportError(int domain, int code, const char *fmt, ...)
 {
-    char buf[LXC_MSG_STACK];
-    char *detail;
+    lxcSite site = lxcErrorSite(LXC_SITE_REPORT, code, fmt, __func__);
     va_list ap;
 
     va_start(ap, fmt);
-    detail = lxcVFormat(buf, sizeof(buf), fmt, ap);
+    lxcReportErrorV(site, domain, code, fmt, ap);
     va_end(ap);
-    lxcReportDetail(domain, code, detail);
-    lxcFree(detail, buf);
 }
 
 void
 lxcReportInvalidDomain(const char *funcname)
 {
-    lxcReportDetail(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, funcname);
+    lxcReportDetail(lxcErrorSite(LXC_SITE_DOMAIN, VIR_ERR_INVALID_DOMAIN, NULL, funcname),
+                    VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, funcname);
 }
 
 void
 lxcReportReadOnly(const char *funcname)
 {
-    lxcReportError(VIR_FROM_NONE, VIR_ERR_OPERATION_DENIED,
-                   "read only access prevents %s", funcname);
+    lxcReportErrorAt(lxcErrorSite(LXC_SITE_READONLY, VIR_ERR_OPERATION_DENIED, NULL,
+                                  funcname),
+                     VIR_FROM_NONE, VIR_ERR_OPERATION_DENIED,
+                     "read only access prevents %s", funcname);
 }
 
 void
@@ -385,8 +471,9 @@ lxcReportInvalidArgMsg(const char *funcname, const char *argname,
     va_start(ap, fmt);
     msg = lxcVFormat(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    lxcRaise(VIR_FROM_NONE, VIR_ERR_INVALID_ARG, VIR_ERR_ERROR,
-             funcname, argname, NULL, 0, 0, msg);
+    lxcRaiseAt(lxcErrorSite(LXC_SITE_ARG, VIR_ERR_INVALID_ARG, argname, funcname),
+               VIR_FROM_NONE, VIR_ERR_INVALID_ARG, VIR_ERR_ERROR,
+               funcname, argname, NULL, 0, 0, msg);
     lxcFree(msg, buf);
 }
 
@@ -409,9 +496,10 @@ static void
 lxcReportSystemErrorV(int domain, int errnum, const char *fmt, va_list ap)
 {
     char buf[LXC_MSG_STACK];
+    lxcSite site = lxcErrorSite(LXC_SITE_REPORT, VIR_ERR_SYSTEM_ERROR, fmt, __func__);
     char *text = lxcVFormat(buf, sizeof(buf), fmt, ap);
 
-    lxcReportSystemText(domain, errnum, text);
+    lxcReportSystemText(site, domain, errnum, text);
     lxcFree(text, buf);
 }
 
@@ -496,6 +584,9 @@ lxcDomainConn(virDomainPtr dom)
 typedef struct {
     char header[LXC_OBJ_HEADER];
     virConnectPtr conn;
+    const char *name;
+    int id;
+    unsigned char uuid[VIR_UUID_BUFLEN];
 } lxcDomainHead;
 
 typedef struct {
@@ -552,6 +643,26 @@ lxcConnIsReadOnly(virDomainPtr dom)
     return -1;
 }
 
+int
+lxcDomainIdent(virDomainPtr dom, const char **name, char uuid[VIR_UUID_STRING_BUFLEN])
+{
+    const lxcDomainHead *head = (const lxcDomainHead *)(void *)dom;
+    const unsigned char *u;
+
+    /* Only a pointer libvirt itself confirms to be a domain is read. */
+    lxcSyms();
+    if (!dom || sizeof(void *) != 8 || !sym.isClass || !sym.domainClass ||
+        !*sym.domainClass || !sym.isClass(dom, *sym.domainClass))
+        return -1;
+    u = head->uuid;
+    snprintf(uuid, VIR_UUID_STRING_BUFLEN,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
+             u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+    *name = head->name;
+    return 0;
+}
+
 /* A driver's name as libvirt keeps it: NUL-terminated, printable, short. */
 static bool
 lxcPlausibleName(const char *name)
@@ -567,8 +678,8 @@ lxcPlausibleName(const char *name)
     return i > 0 && i < LXC_DRIVER_NAME_MAX;
 }
 
-lxcCoreDriver
-lxcConnGetDriver(virDomainPtr dom, const char *uri)
+static lxcCoreDriver
+lxcConnDriverOf(virDomainPtr dom, const char *uri)
 {
     virConnectPtr conn = virDomainGetConnect(dom);
     const lxcConnHead *head;
@@ -596,6 +707,12 @@ lxcConnGetDriver(virDomainPtr dom, const char *uri)
         return LXC_CORE_DRIVER_UNKNOWN;
     }
     return strcmp(name, LXC_LXC_DRIVER_NAME) == 0 ? LXC_CORE_DRIVER_LXC : LXC_CORE_DRIVER_OTHER;
+}
+
+lxcCoreDriver
+lxcConnGetDriver(virDomainPtr dom, const char *uri)
+{
+    return currentDriver = lxcConnDriverOf(dom, uri);
 }
 
 ssize_t
