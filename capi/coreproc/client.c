@@ -39,6 +39,7 @@
 
 #include "client.h"
 #include "coreload.h"
+#include "log.h"
 #include "pidlock.h"
 #include "proto.h"
 #include "spawn.h"
@@ -79,7 +80,16 @@ typedef struct {
 } coreProc;
 
 static coreProc *current;       /* atomic */
+static lxcLogSource logSource = LXC_LOG_SOURCE_INIT(LXC_LOG_NAME_COREPROC);
 static pid_t creating;          /* lxcPidLock: starting one */
+
+static long long
+nowUs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static long long
 nowMs(void)
@@ -205,6 +215,8 @@ endLocked(coreProc *p, int died, const char *what)
     snprintf(why, sizeof(why), "the core process %s (pid %d) of "
              "libvirt-lxc.so.0 %s%s", p->path, (int)p->pid,
              died ? "exited or was killed " : "", what);
+    LXC_DEBUG(&logSource, "core process pid=%d %s%s", (int)p->pid,
+              died ? "exited or was killed " : "given up: ", what);
     if (p->saidLen)
         snprintf(why + strlen(why), sizeof(why) - strlen(why), "; it said: %.*s%s",
                  (int)p->saidLen, p->said,
@@ -593,15 +605,21 @@ procStart(pid_t self, lxcCoreError *err)
 {
     coreProc *p;
     struct stat st;
+    long long started;
 
     if (!(p = calloc(1, sizeof(*p)))) {
         lxcCoreSetInternal(err, "out of memory");
         return NULL;
     }
+    started = nowUs();
     if (lxcProcSpawn(&p->fd, &p->pid, p->path, sizeof(p->path), err) < 0) {
+        LXC_DEBUG(&logSource, "cannot start a core process: %s",
+                  err->str2 ? err->str2 : "");
         free(p);
         return NULL;
     }
+    LXC_DEBUG(&logSource, "core process pid=%d program=%s started for pid=%d in %lld us",
+              (int)p->pid, p->path, (int)self, nowUs() - started);
     if (fstat(p->fd, &st) < 0) {
         lxcCoreSetInternal(err, "cannot stat the channel to the core process: %s",
                            strerror(errno));
