@@ -57,10 +57,6 @@
 #include "spawn.h"
 
 #define HELPER_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
-/* Read by the Go runtime at its start, before the Go core's init sets
- * its own (capi/core/main.go): fewer Ms while the runtime starts, for a
- * caller's cgroup with a tight pids.max. */
-#define HELPER_GOMAXPROCS_ENV "GOMAXPROCS=1"
 #define SCRATCH_FD 10          /* above the fds the child arranges */
 #define CHILD_STACK (64 * 1024) /* each of the two children's */
 
@@ -76,7 +72,7 @@ typedef struct {
     char path[PATH_MAX + 64];
     char channelArg[16];
     char *argv[4];
-    char *envp[3 + N_PASSED_ENV];
+    char *envp[2 + N_PASSED_ENV];
     char *envStrings[N_PASSED_ENV];
     int channel;               /* the core process's end */
     int pidfd;                 /* the caller's pidfd, or -1 */
@@ -222,17 +218,16 @@ setupPrepare(spawnSetup *ss, lxcCoreError *err)
     ss->argv[2] = (char *)LXC_PROC_NO_FD_ARG;  /* or the pidfd's, below */
     ss->argv[3] = NULL;
     ss->envp[0] = (char *)HELPER_PATH_ENV;
-    ss->envp[1] = (char *)HELPER_GOMAXPROCS_ENV;
     if (!getauxval(AT_SECURE)) {
         for (i = 0; i < N_PASSED_ENV; i++) {
             const char *v = getenv(passedEnv[i]);
             if (v && asprintf(&ss->envStrings[n], "%s=%s", passedEnv[i], v) >= 0) {
-                ss->envp[2 + n] = ss->envStrings[n];
+                ss->envp[1 + n] = ss->envStrings[n];
                 n++;
             }
         }
     }
-    ss->envp[2 + n] = NULL;
+    ss->envp[1 + n] = NULL;
     return 0;
 }
 
