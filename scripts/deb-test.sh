@@ -25,6 +25,7 @@ DOMS="lxcgo-plain lxcgo-userns"
 INSIDE='hostname; for n in user ipc uts net pid mnt; do readlink /proc/self/ns/$n; done'
 WORK=$(mktemp -d /var/tmp/deb-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+trap 'echo "deb-test: FAILED: line $LINENO: $BASH_COMMAND"' ERR
 t0=$SECONDS
 failures=0
 step() { echo "deb-test: == $* ($((SECONDS - t0)) s)"; }
@@ -175,8 +176,10 @@ if [ "$codename" = bookworm ]; then
     apt_install -t bookworm-backports golang-1.23-go golang-golang-x-sys-dev
 fi
 logged "apt-get build-dep ./" apt-get build-dep -y -q ./
-dpkg-query -W -f '${Package} ${Version}\n' golang-go golang-1.23-go golang-1.22-go \
-    golang-golang-x-sys-dev golang-github-google-go-cmp-dev 2>/dev/null | sed 's/^/deb-test: build with /'
+# (dpkg-query fails for the alternatives not installed.)
+{ dpkg-query -W -f '${Package} ${Version}\n' golang-go golang-1.23-go golang-1.22-go \
+    golang-golang-x-sys-dev golang-github-google-go-cmp-dev 2>/dev/null || true; } |
+    sed 's/^/deb-test: build with /'
 
 step "dpkg-buildpackage -us -uc -b, without network"
 mkdir "$WORK/src"
