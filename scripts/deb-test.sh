@@ -183,7 +183,9 @@ logged "apt-get build-dep ./" apt-get build-dep -y -q ./
 
 step "dpkg-buildpackage -us -uc -b, without network"
 mkdir "$WORK/src"
-git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$WORK/src"
+# A copy of the checkout without what builds leave in it.
+tar --exclude=./.git --exclude=./build --exclude='./_build*' --exclude='./obj-*' -cf - . |
+    tar -xf - -C "$WORK/src"
 if ! (cd "$WORK/src" && unshare -n dpkg-buildpackage -us -uc -b >"$WORK/build.log" 2>&1); then
     tail -40 "$WORK/build.log"
     bad "dpkg-buildpackage"
