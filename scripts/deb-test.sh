@@ -43,11 +43,14 @@ init_ns() {
     for n in user ipc uts net pid mnt; do readlink "/proc/${kid// /}/ns/$n"; done
 }
 
-# The file of ours the soname link leads to, which dpkg must say is ours.
+# The file the soname link leads to, which must be one of our package's
+# files, with the contents it installed (libvirt0 may list the same name:
+# its file is diverted aside).
 ours_file() {
     local f
     f=$(readlink -f "$SONAME_LINK")
-    dpkg-query -S "$f" 2>/dev/null | grep -q "^$PKG: " || return 1
+    dpkg-query -L "$PKG" | grep -qxF "$f" || return 1
+    [ -z "$(dpkg --verify "$PKG")" ] || return 1
     echo "$f"
 }
 
