@@ -54,6 +54,12 @@ ours_file() {
     echo "$f"
 }
 
+# loader_inits REGEX: the real paths of the libraries matching REGEX that
+# the loader initialised, by the LD_DEBUG=libs traces in $WORK/ld.*.
+loader_inits() {
+    grep -h "calling init: .*$1" "$WORK"/ld.* | sed 's/.*calling init: //' | xargs -r readlink -f | sort -u
+}
+
 # check_clients WHEN: every client, into both domains, must get ours.
 check_clients() {
     local when=$1 ours dom out uid
@@ -68,13 +74,14 @@ check_clients() {
         # initialised ours and our core.
         out=$(LD_DEBUG=libs LD_DEBUG_OUTPUT="$WORK/ld" virsh -q -c "$URI" \
             lxc-enter-namespace "$dom" --noseclabel -- /bin/sh -c "$INSIDE" 2>&1) || true
+        # (The loader names them by the path it found, /lib/... on a
+        # merged /usr: compared by their real paths.)
         if [ "$out" = "$(init_ns "$dom")" ] &&
-            grep -hq "calling init: $(dirname "$ours")/$PKG/libvirt-lxc-core.so" "$WORK"/ld.* &&
-            [ "$(grep -h 'calling init: .*libvirt-lxc\.so' "$WORK"/ld.* | sed 's/.*calling init: //' |
-                xargs -r readlink -f | sort -u)" = "$ours" ]; then
+            [ "$(loader_inits 'libvirt-lxc-core\.so')" = "$(dirname "$ours")/$PKG/libvirt-lxc-core.so" ] &&
+            [ "$(loader_inits 'libvirt-lxc\.so')" = "$ours" ]; then
             ok "$when: virsh lxc-enter-namespace $dom"
         else
-            bad "$when: virsh lxc-enter-namespace $dom: $out"
+            bad "$when: virsh lxc-enter-namespace $dom: $(echo $out); loader: $(loader_inits libvirt-lxc | tr "\n" " ")"
         fi
         rm -f "$WORK"/ld.*
 
@@ -241,7 +248,7 @@ left=$(ls -d /usr/lib/"$MA"/libvirt-lxc-go* 2>/dev/null || true)
 if [ -z "$left" ] && ! dpkg-query -W "$PKG" 2>/dev/null | grep -q .; then ok "nothing of $PKG left"; else bad "left: $left $(dpkg-query -W "$PKG" 2>&1)"; fi
 out=$(LD_DEBUG=libs LD_DEBUG_OUTPUT="$WORK/ld" virsh -q -c "$URI" lxc-enter-namespace lxcgo-plain \
     --noseclabel -- /bin/sh -c "$INSIDE" 2>&1) || true
-if [ "$out" = "$(init_ns lxcgo-plain)" ] && ! grep -q libvirt-lxc-core "$WORK"/ld.*; then
+if [ "$out" = "$(init_ns lxcgo-plain)" ] && [ "$(loader_inits 'libvirt-lxc')" = "$now" ]; then
     ok "virsh lxc-enter-namespace with libvirt's library again"
 else
     bad "virsh after removal: $out"
