@@ -1,6 +1,6 @@
 # Sourced by the project's scripts: a predictable environment for go and
 # meson, whatever shell or CI runs them.
-export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+export PATH="$PATH:/usr/sbin:/sbin"
 export HOME="${HOME:-/root}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 export CGO_ENABLED=1
@@ -23,24 +23,58 @@ logged() {
     return "$rc"
 }
 
-# Go is not installed by the scripts: Debian's golang packages are older than
-# the release go.mod asks for. The check runs in the module, so a go that
-# switches toolchains (GOTOOLCHAIN=auto) reports the one it will use.
-require_go() {
+# enable_backports: on Debian 12, adds bookworm-backports to apt's sources
+# (its Go and golang.org/x/sys are the releases go.mod needs; Debian 12's
+# own are older), saying so; elsewhere nothing.
+enable_backports() {
+    local list=/etc/apt/sources.list.d/bookworm-backports.list
+    [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ] || return 0
+    grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+    echo "note: enabling Debian's bookworm-backports in $list (Debian 12's Go is too old)" >&2
+    echo "deb http://deb.debian.org/debian bookworm-backports main" >"$list"
+    apt-get update -qq
+}
+
+# go_ok GO: GO is a Go binary of at least go.mod's release. Asked outside the
+# module with GOTOOLCHAIN=local: the version of that binary, never of a
+# toolchain it would switch to.
+go_ok() {
     local want have
     want=$(sed -n 's/^go //p' "$ROOT/go.mod")
-    if ! command -v go >/dev/null; then
-        echo "FAILED: Go $want or newer (go.mod) is needed, as /usr/local/go/bin/go or in PATH," \
-            "and none was found; install it from https://go.dev/dl/" >&2
-        return 1
-    fi
-    have=$(cd "$ROOT" && go env GOVERSION 2>&1) ||
-        { echo "FAILED: $(command -v go) env GOVERSION: $have" >&2; return 1; }
+    [ -x "$1" ] || return 1
+    have=$(cd / && GOTOOLCHAIN=local "$1" env GOVERSION 2>/dev/null) || return 1
     have=${have#go}
-    if [ "$(printf '%s\n' "$want" "${have%% *}" | sort -V | head -1)" != "$want" ]; then
-        echo "FAILED: Go $want or newer (go.mod) is needed; $(command -v go) is go$have" >&2
-        return 1
-    fi
+    [ "$(printf '%s\n' "$want" "${have%% *}" | sort -V | head -1)" = "$want" ]
+}
+
+# require_go: a Go of at least go.mod's release first in PATH, and never a
+# downloaded toolchain (GOTOOLCHAIN=local): the one in PATH, else
+# /usr/local/go, else Debian's newest /usr/lib/go-1.N; when there is none,
+# Debian's is installed (golang-go on Debian 13, golang-1.23-go from
+# bookworm-backports on Debian 12).
+require_go() {
+    local g pkg
+    export GOTOOLCHAIN=local
+    for g in "$(command -v go)" /usr/local/go/bin/go $(ls -d /usr/lib/go-1.*/bin/go 2>/dev/null | sort -rV); do
+        if [ -n "$g" ] && go_ok "$g"; then
+            export PATH="$(dirname "$g"):$PATH"
+            return 0
+        fi
+    done
+    enable_backports || return
+    pkg=golang-go
+    [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ] && pkg=golang-1.23-go
+    echo "note: no Go $(sed -n 's/^go //p' "$ROOT/go.mod") or newer here; installing Debian's $pkg" >&2
+    logged "apt-get install $pkg" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "$pkg" || return
+    for g in /usr/bin/go $(ls -d /usr/lib/go-1.*/bin/go 2>/dev/null | sort -rV); do
+        if go_ok "$g"; then
+            export PATH="$(dirname "$g"):$PATH"
+            return 0
+        fi
+    done
+    echo "FAILED: Debian's $pkg gave no Go $(sed -n 's/^go //p' "$ROOT/go.mod") or newer" >&2
+    return 1
 }
 
 # Configure (or reconfigure) and compile the build tree.

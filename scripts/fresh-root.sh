@@ -39,9 +39,9 @@
 # - No init system runs there: policy-rc.d keeps package scripts from
 #   starting services (up.sh starts its own libvirtd), as in Debian's
 #   container images; /etc/hosts is written as the installer would.
-# - A minimal Debian has no Go, and Debian's is older than go.mod's: this
-#   host's Go tree is bound read-only at /usr/local/go, where scripts/env.sh
-#   looks for it.
+# - Nothing of this host's software enters the root, its Go included: the
+#   scripts there install Debian's Go as on any machine without one
+#   (scripts/env.sh: require_go).
 # - The host's /dev is bound in for its devices; ptys (devpts), /dev/shm and
 #   /run are instances of the root's own.
 # When it ends, everything started there dies with the pid namespace, the
@@ -57,8 +57,8 @@ die() { log "FAILED: $*"; exit 1; }
 # Second stage, in the new namespaces, as their pid 1 (this bash reaps every
 # orphan, as an init would): mounts, pivot_root, then the command.
 if [ "${1:-}" = --inner ]; then
-    R=$2 CMD=$3 GO=$4
-    shift 4
+    R=$2 CMD=$3
+    shift 3
     for _ in $(seq 200); do ip -4 -o addr show tap0 2>&1 | grep -q inet && break; sleep 0.05; done
     ip -4 -o addr show tap0 | grep -q inet || die "no network: slirp4netns configured no tap0"
     ip link set lo up
@@ -82,8 +82,6 @@ if [ "${1:-}" = --inner ]; then
     mount -t tmpfs -o mode=1777 shm "$R/dev/shm"
     mount -t tmpfs -o mode=755 run "$R/run"
     mkdir -p "$R/run/lock"
-    mount --bind "$GO" "$R/usr/local/go"
-    mount -o remount,bind,ro "$R/usr/local/go"
     cd "$R"
     pivot_root . .
     umount -l .
@@ -128,9 +126,6 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" ||
         die "apt-get install ${need[*]} (its output is above)"
 fi
-go=$(command -v go) ||
-    die "the root gets this host's Go, and there is none (/usr/local/go/bin/go or in PATH); install Go $(sed -n 's/^go //p' "$ROOT/go.mod") from https://go.dev/dl/"
-goroot=$("$go" env GOROOT) || die "$go env GOROOT: no Go tree to bind into the root"
 commit=$(git -C "$ROOT" rev-parse HEAD) || die "$ROOT is not a git checkout with a commit"
 if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no)" ]; then
     log "warning: uncommitted changes in $ROOT are not in the root; it gets commit $commit"
@@ -191,7 +186,7 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\tlxcgo-%s\n::1\tlocalhost ip6-localhost 
 echo "nameserver 10.0.2.3" >"$R/etc/resolv.conf" # slirp4netns's DNS forwarder
 printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"
 chmod 755 "$R/usr/sbin/policy-rc.d"
-mkdir -p "$R/usr/local/share/ca-certificates" "$R/usr/local/go"
+mkdir -p "$R/usr/local/share/ca-certificates"
 for c in /usr/local/share/ca-certificates/*.crt; do
     [ -f "$c" ] && cp "$c" "$R/usr/local/share/ca-certificates/"
 done
@@ -239,7 +234,7 @@ step "into the namespaces: $(tr '\n' ' ' <<<"${2:-bash scripts/demo.sh; bash scr
 (
     for d in "${cgdirs[@]}"; do echo "$BASHPID" >"$d/cgroup.procs"; done
     exec unshare -m -p -f -C -n -i -u --propagation private --mount-proc --kill-child \
-        bash "$SELF" --inner "$R" "$CMD" "$goroot" "${hier[@]}"
+        bash "$SELF" --inner "$R" "$CMD" "${hier[@]}"
 ) <&3 &
 upid=$!
 # Connect its network namespace once it has one of its own.

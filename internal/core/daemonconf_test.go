@@ -601,8 +601,8 @@ func TestConfirmDaemonOncePerProcess(t *testing.T) {
 	os.WriteFile(pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o644)
 	fakeProc(t, procDaemon{pid: pid, exe: "/usr/sbin/libvirtd", argv: []string{"libvirtd", "-f", conf},
 		cwd: confDir, start: time.Now().Add(time.Hour), locks: lockLine(t, pidFile, pid)})
-	confirmed.Clear()
-	t.Cleanup(confirmed.Clear)
+	clearConfirmed()
+	t.Cleanup(clearConfirmed)
 
 	if err := confirmDaemon(pid); err != nil {
 		t.Fatalf("first call: %v", err)

@@ -11,6 +11,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// clearConfirmed forgets every confirmed daemon (sync.Map.Clear needs Go
+// 1.23; the module builds with Debian 12's Go 1.22).
+func clearConfirmed() {
+	confirmed.Range(func(k, _ any) bool {
+		confirmed.Delete(k)
+		return true
+	})
+}
+
 // fakeState points the in-host path at temporary state and config dirs,
 // and makes this process look like a libvirtd started with -f on a config
 // file holding daemonConf, running the LXC driver.
@@ -20,8 +29,8 @@ func fakeState(t *testing.T, daemonConf string) (state, config string) {
 	lxcStateDir, lxcConfigDir = state, config
 	t.Cleanup(func() { lxcStateDir, lxcConfigDir = oldS, oldC })
 	// Each case is a daemon of its own: none confirmed by an earlier one.
-	confirmed.Clear()
-	t.Cleanup(confirmed.Clear)
+	clearConfirmed()
+	t.Cleanup(clearConfirmed)
 	confPath := filepath.Join(t.TempDir(), "libvirtd.conf")
 	os.WriteFile(confPath, []byte(daemonConf), 0o600)
 	pidFile := filepath.Join(state, driverPidFile)

@@ -5,4 +5,4 @@
 // binding; see main.go.
 module lxcgo.invalid/gobinding
 
-go 1.26.8
+go 1.22
