@@ -3,7 +3,8 @@
 # domains), builds libvirt-lxc.so.0, and runs unchanged clients into each
 # running test domain, once with the system libvirt-lxc.so.0 and once with
 # ours, comparing: virsh `lxc-enter-namespace` (proving from the dynamic
-# loader's own trace which library, and whether our Go core, was loaded) and
+# loader's own trace which library was loaded, and that our Go core was
+# not: the caller's core process runs it) and
 # virt-login-shell's helper (proving it from the file the kernel mapped).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -46,9 +47,11 @@ for dom in lxcgo-plain lxcgo-userns; do
         sed 's/^/    /' "$tmp/out.$label"
         [ -s "$tmp/err.$label" ] && sed 's/^/    stderr: /' "$tmp/err.$label"
     done
+    # Ours, and never the Go core in virsh itself: its core process serves
+    # the call.
     if ! grep -qx "$(readlink -f "$BUILD/libvirt-lxc.so.0")" "$tmp/libs.ours" ||
-       ! grep -q "libvirt-lxc-core.so" "$tmp/libs.ours"; then
-        echo "FAIL: virsh did not load our library and its Go core"; fail=1
+       grep -q "libvirt-lxc-core.so" "$tmp/libs.ours"; then
+        echo "FAIL: virsh did not load our library, or loaded its Go core"; fail=1
     fi
     if ! grep -qx "$SYS" "$tmp/libs.system" || grep -q "$BUILD" "$tmp/libs.system"; then
         echo "FAIL: the system run did not load $SYS"; fail=1
