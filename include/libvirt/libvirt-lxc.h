@@ -122,8 +122,8 @@ extern "C" {
  * not executable, exits at once); the first call's cost is measured by
  * bench/run.sh.
  *
- * Differs: the core process needs room under the caller's limits: five or
- * six tasks under the caller's cgroup's pids.max (the Go runtime of a
+ * Differs: the core process needs room under the caller's limits: five to
+ * seven tasks under the caller's cgroup's pids.max (the Go runtime of a
  * c-shared library starts four threads at least), and an address space
  * limit whose hard value leaves a Go runtime its reservations (a soft one
  * is raised to the hard one in the core process). Where a limit stops it,

@@ -93,12 +93,12 @@ func pidsCgroup(t *testing.T, max int) string {
 	return filepath.Join(dir, "cgroup.procs")
 }
 
-// coreTasks is what a core process may hold when it serves one call at a
-// time: its main thread and the Go runtime's least (the thread that ran
-// the runtime's init, sysmon, cgo's template thread, the one that ran
-// while init waited for the collector's goroutines), and one more that the
-// runtime starts now and then to take a P while a call waits.
-const coreTasks = 6
+// coreTasks bounds what a core process holds while it starts and serves
+// one call at a time: its main thread and the Go runtime's threads (the
+// one that ran the runtime's init, sysmon, cgo's template thread, and
+// those it starts to run goroutines while others wait), 5-7 as measured
+// with Go 1.22-1.26, and one to spare.
+const coreTasks = 8
 
 // Under a task limit (pids.max of the caller's cgroup), ours succeeds
 // wherever there is room for the caller and its core process, and where
@@ -107,7 +107,8 @@ const coreTasks = 6
 func TestLimitsTasks(t *testing.T) {
 	testbed(t)
 	prog := program(t, "limits")
-	for max := 2; max <= 1+coreTasks+2; max++ {
+	smallest := 0
+	for max := 2; max <= 1+coreTasks; max++ {
 		ok := map[bool]bool{}
 		for _, system := range []bool{true, false} {
 			procs := pidsCgroup(t, max)
@@ -129,8 +130,12 @@ func TestLimitsTasks(t *testing.T) {
 			}
 		}
 		t.Logf("pids.max %d: system ok=%v, ours ok=%v", max, ok[true], ok[false])
-		if max >= 1+coreTasks && !ok[false] {
+		if ok[false] && smallest == 0 {
+			smallest = max
+		}
+		if max == 1+coreTasks && !ok[false] {
 			t.Errorf("pids.max %d: room for the caller and its core process, and ours failed", max)
 		}
 	}
+	t.Logf("ours works from pids.max %d (the caller and %d tasks)", smallest, smallest-1)
 }
