@@ -17,9 +17,9 @@
  *     number is never written to.
  *   - The core process may die or hang: a broken coreProc fails every call
  *     waiting on it, with the core process's last words if it had any
- *     (proto.h), and is replaced by the next call. Its fd is closed when no caller is inside; the
- *     struct itself is never freed (a thread may still hold a pointer to
- *     it), about 70 KiB per such fault.
+ *     (proto.h), and is replaced by the next call. Its fd is closed when
+ *     no caller is inside; the struct itself is never freed (a thread may
+ *     still hold a pointer to it), about 70 KiB per such fault.
  *   - A reply whose fds this process has no room for (EMFILE) fails its
  *     call only, saying so: SEQPACKET keeps the channel in step.
  */
@@ -94,9 +94,7 @@ nowUs(void)
 static long long
 nowMs(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return nowUs() / 1000;
 }
 
 static int
@@ -140,6 +138,72 @@ breakLocked(coreProc *p, const char *why)
     }
 }
 
+/* One record from the channel: recvmsg()'s result and flags, and the fds
+ * that rode on it (any beyond LXC_PROC_MAX_FDS closed at once). */
+typedef struct {
+    ssize_t len;
+    int errnum;                 /* when len < 0 */
+    int msgFlags;
+    int fds[LXC_PROC_MAX_FDS];
+    int nfds;
+    int overflow;
+} channelRecord;
+
+static void
+receiveRecord(int fd, char *buf, size_t size, channelRecord *rec)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * LXC_PROC_MAX_FDS)];
+    } control;
+    struct iovec iov = { .iov_base = buf, .iov_len = size };
+    struct msghdr msg;
+    struct cmsghdr *cmsg;
+    int i, n, *data, one;
+
+    rec->nfds = rec->overflow = 0;
+    do {
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof(control.buf);
+        rec->len = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (rec->len < 0 && errno == EINTR);
+    rec->errnum = rec->len < 0 ? errno : 0;
+    rec->msgFlags = msg.msg_flags;
+    if (rec->len <= 0)
+        return;
+    for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+            continue;
+        n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        data = (int *)CMSG_DATA(cmsg);
+        for (i = 0; i < n; i++) {
+            memcpy(&one, data + i, sizeof(one));
+            if (rec->nfds < LXC_PROC_MAX_FDS)
+                rec->fds[rec->nfds++] = one;
+            else {
+                close(one);
+                rec->overflow = 1;
+            }
+        }
+    }
+}
+
+/* Whether a record of @len bytes is the core process's words (its
+ * stderr), not a reply: no room for a header, or not our magic. */
+static int
+isWords(const char *buf, ssize_t len)
+{
+    lxcProcHeader hdr;
+
+    if (len < (ssize_t)sizeof(hdr))
+        return 1;
+    memcpy(&hdr, buf, sizeof(hdr));
+    return hdr.magic != LXC_PROC_MAGIC;
+}
+
 /* A record without the magic: what the core process's runtime wrote to
  * its stderr. Its first line is kept for the error that follows. */
 static void
@@ -165,33 +229,15 @@ static void
 drainWordsLocked(coreProc *p)
 {
     char buf[LXC_PROC_MAX_SAID];
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int) * LXC_PROC_MAX_FDS)];
-    } control;
-    struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-    struct msghdr msg;
-    struct cmsghdr *cmsg;
-    lxcProcHeader hdr;
-    ssize_t r;
+    channelRecord rec;
 
     while (p->fd >= 0 && !p->saidDone) {
-        memset(&msg, 0, sizeof(msg));
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof(control.buf);
-        if ((r = recvmsg(p->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) <= 0)
+        receiveRecord(p->fd, buf, sizeof(buf), &rec);
+        if (rec.len <= 0)
             return;
-        for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-            if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
-                closeFds((int *)CMSG_DATA(cmsg),
-                         (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-        }
-        if (r >= (ssize_t)sizeof(hdr))
-            memcpy(&hdr, buf, sizeof(hdr));
-        if (r < (ssize_t)sizeof(hdr) || hdr.magic != LXC_PROC_MAGIC)
-            keepWordsLocked(p, buf, (size_t)r);
+        closeFds(rec.fds, rec.nfds);
+        if (isWords(buf, rec.len))
+            keepWordsLocked(p, buf, (size_t)rec.len);
     }
 }
 
@@ -226,7 +272,6 @@ endLocked(coreProc *p, int died, const char *what)
     breakLocked(p, why);
 }
 
-
 static void
 leaveLocked(coreProc *p, waiter *self)
 {
@@ -253,13 +298,12 @@ routeLocked(coreProc *p, ssize_t len, int *fds, int nfds, int fdsLost)
     lxcProcHeader hdr;
     waiter *w;
 
-    if (len >= (ssize_t)sizeof(hdr))
-        memcpy(&hdr, buf, sizeof(hdr));
-    if (len < (ssize_t)sizeof(hdr) || hdr.magic != LXC_PROC_MAGIC) {
+    if (isWords(buf, len)) {
         closeFds(fds, nfds);
         keepWordsLocked(p, buf, (size_t)len);
         return;
     }
+    memcpy(&hdr, buf, sizeof(hdr));
     for (w = p->waiters; w && w->id != hdr.id; w = w->next)
         ;
     if (!w || w->done) {
@@ -359,16 +403,9 @@ fdShortage(void)
 static int
 readOne(coreProc *p, long long deadline)
 {
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int) * LXC_PROC_MAX_FDS)];
-    } control;
-    struct iovec iov = { .iov_base = p->buf, .iov_len = sizeof(p->buf) };
     struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-    struct msghdr msg;
-    struct cmsghdr *cmsg;
-    int fds[LXC_PROC_MAX_FDS], nfds = 0, overflow = 0, fdsLost = 0, left, i;
-    ssize_t r;
+    channelRecord rec;
+    int fdsLost = 0, left, r;
 
     for (;;) {
         left = (int)(deadline - nowMs());
@@ -378,52 +415,26 @@ readOne(coreProc *p, long long deadline)
         if (r > 0)
             break;
         if (r < 0 && errno != EINTR)
-            break; /* recvmsg() below reports it */
+            break; /* the receive below reports it */
     }
-    do {
-        memset(&msg, 0, sizeof(msg));
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof(control.buf);
-        r = recvmsg(p->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0 && errno == EAGAIN)
+    receiveRecord(p->fd, p->buf, sizeof(p->buf), &rec);
+    if (rec.len < 0 && rec.errnum == EAGAIN)
         return 0; /* woken for nothing: look again */
-    if (r > 0) {
-        for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-            int n, *data;
-            if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
-                continue;
-            n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            data = (int *)CMSG_DATA(cmsg);
-            for (i = 0; i < n; i++) {
-                int fd;
-                memcpy(&fd, data + i, sizeof(fd));
-                if (nfds < LXC_PROC_MAX_FDS)
-                    fds[nfds++] = fd;
-                else {
-                    close(fd);
-                    overflow = 1;
-                }
-            }
-        }
-    }
-    if (r > 0 && !overflow && (msg.msg_flags & MSG_CTRUNC))
+    if (rec.len > 0 && !rec.overflow && (rec.msgFlags & MSG_CTRUNC))
         fdsLost = fdShortage();
     pthread_mutex_lock(&p->mu);
     /* A peer that dies with our request unread resets the channel. */
-    if (r == 0 || (r < 0 && errno == ECONNRESET))
+    if (rec.len == 0 || (rec.len < 0 && rec.errnum == ECONNRESET))
         endLocked(p, 1, "before answering");
-    else if (r < 0) {
+    else if (rec.len < 0) {
         char what[128];
-        snprintf(what, sizeof(what), "cannot be read from: %s", strerror(errno));
+        snprintf(what, sizeof(what), "cannot be read from: %s", strerror(rec.errnum));
         endLocked(p, 0, what);
-    } else if (overflow || (msg.msg_flags & MSG_TRUNC)) {
-        closeFds(fds, nfds);
+    } else if (rec.overflow || (rec.msgFlags & MSG_TRUNC)) {
+        closeFds(rec.fds, rec.nfds);
         endLocked(p, 0, "sent a malformed answer (oversized record)");
     } else {
-        routeLocked(p, r, fds, nfds, fdsLost);
+        routeLocked(p, rec.len, rec.fds, rec.nfds, fdsLost);
     }
     pthread_mutex_unlock(&p->mu);
     return 0;
