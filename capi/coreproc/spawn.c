@@ -70,7 +70,8 @@ static const char *const passedEnv[] = {
 /* Everything the child needs, prepared before clone(). */
 typedef struct {
     char path[PATH_MAX + 64];
-    char channelArg[16];
+    char channelArg[16];       /* argv: LXC_PROC_CHANNEL_FD */
+    char callerArg[16];        /* argv: LXC_PROC_CALLER_FD */
     char *argv[4];
     char *envp[2 + N_PASSED_ENV];
     char *envStrings[N_PASSED_ENV];
@@ -213,6 +214,7 @@ setupPrepare(spawnSetup *ss, lxcCoreError *err)
         return -1;
     }
     snprintf(ss->channelArg, sizeof(ss->channelArg), "%d", LXC_PROC_CHANNEL_FD);
+    snprintf(ss->callerArg, sizeof(ss->callerArg), "%d", LXC_PROC_CALLER_FD);
     ss->argv[0] = (char *)LXC_OPEN_HELPER_FILE;
     ss->argv[1] = ss->channelArg;
     ss->argv[2] = (char *)LXC_PROC_NO_FD_ARG;  /* or the pidfd's, below */
@@ -269,7 +271,6 @@ startCore(spawnSetup *ss)
 int
 lxcProcSpawn(int *fd, pid_t *pid, char *path, size_t pathlen, lxcCoreError *err)
 {
-    static char pidfdArg[] = { '0' + LXC_PROC_CALLER_FD, '\0' };
     spawnSetup ss;
     int sv[2] = { -1, -1 }, ret = -1;
     pid_t child;
@@ -287,7 +288,7 @@ lxcProcSpawn(int *fd, pid_t *pid, char *path, size_t pathlen, lxcCoreError *err)
      * channel; with them also when a forked child keeps a copy of it. */
     ss.pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
     if (ss.pidfd >= 0)
-        ss.argv[2] = pidfdArg;
+        ss.argv[2] = ss.callerArg;
 
     if ((child = startCore(&ss)) < 0) {
         lxcCoreSetInternal(err, "cannot start the core process %s: %s%s", ss.path,
