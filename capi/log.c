@@ -219,55 +219,58 @@ lxcEntryRow(lxcApi api)
     return i;
 }
 
-void
-lxcLogDomainEntry(lxcApi api, virDomainPtr dom, const char *fmt, ...)
+/* The entry record of @api, @fmt's text; after libvirt's VIR_DOMAIN_DEBUG
+ * prefix when @withDomain (no name and an empty uuid for anything that is
+ * not a domain). The caller checked that it is enabled. */
+static void
+lxcLogEntryV(lxcApi api, int withDomain, virDomainPtr dom, const char *fmt,
+             va_list ap)
 {
     lxcVirLogMessageFunc logMessage = lxcVirLogMessage();
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    char buf[1024];
-    const char *name;
-    char *body;
-    lxcSite site;
-    va_list ap;
+    lxcSite site = lxcSiteOf(lxcEntryRow(api));
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    const char *name = NULL;
+    char buf[1024], *body;
 
-    lxcCurrentApi = api;
-    if (!lxcLogEnabled(&lxcApiSource, LXC_LOG_DEBUG))
-        return;
-    /* libvirt's VIR_DOMAIN_DEBUG: no name and an empty uuid for anything
-     * that is not a domain. */
-    if (lxcDomainIdent(dom, &name, uuid) < 0) {
-        name = NULL;
-        uuid[0] = '\0';
-    }
-    va_start(ap, fmt);
     body = lxcLogFormat(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    site = lxcSiteOf(lxcEntryRow(api));
-    logMessage(&lxcApiSource, LXC_LOG_DEBUG, site.file, site.line, site.func, NULL,
-               "dom=%p, (VM: name=%s, uuid=%s), %s",
-               (void *)dom, name ? name : "<null>", uuid, body);
+    if (!withDomain)
+        logMessage(&lxcApiSource, LXC_LOG_DEBUG, site.file, site.line, site.func,
+                   NULL, "%s", body);
+    else {
+        if (lxcDomainIdent(dom, &name, uuid) < 0) {
+            name = NULL;
+            uuid[0] = '\0';
+        }
+        logMessage(&lxcApiSource, LXC_LOG_DEBUG, site.file, site.line, site.func,
+                   NULL, "dom=%p, (VM: name=%s, uuid=%s), %s",
+                   (void *)dom, name ? name : "<null>", uuid, body);
+    }
     if (body != buf)
         free(body);
 }
 
 void
-lxcLogEntry(lxcApi api, const char *fmt, ...)
+lxcLogDomainEntry(lxcApi api, virDomainPtr dom, const char *fmt, ...)
 {
-    lxcVirLogMessageFunc logMessage = lxcVirLogMessage();
-    char buf[1024];
-    char *body;
-    lxcSite site;
     va_list ap;
 
     lxcCurrentApi = api;
     if (!lxcLogEnabled(&lxcApiSource, LXC_LOG_DEBUG))
         return;
     va_start(ap, fmt);
-    body = lxcLogFormat(buf, sizeof(buf), fmt, ap);
+    lxcLogEntryV(api, 1, dom, fmt, ap);
     va_end(ap);
-    site = lxcSiteOf(lxcEntryRow(api));
-    logMessage(&lxcApiSource, LXC_LOG_DEBUG, site.file, site.line, site.func, NULL,
-               "%s", body);
-    if (body != buf)
-        free(body);
+}
+
+void
+lxcLogEntry(lxcApi api, const char *fmt, ...)
+{
+    va_list ap;
+
+    lxcCurrentApi = api;
+    if (!lxcLogEnabled(&lxcApiSource, LXC_LOG_DEBUG))
+        return;
+    va_start(ap, fmt);
+    lxcLogEntryV(api, 0, NULL, fmt, ap);
+    va_end(ap);
 }
