@@ -59,6 +59,8 @@ for dom in lxcgo-plain lxcgo-userns; do
     if cmp -s "$tmp/out.system" "$tmp/out.ours" && [ "$(cat "$tmp/rc.system")" = 0 ] &&
        [ "$(cat "$tmp/rc.ours")" = 0 ]; then
         echo "=== $dom: identical output, exit 0 with both libraries"
+    elif cmp -s "$tmp/out.system" "$tmp/out.ours"; then
+        echo "FAIL: $dom: same output, but exit $(cat "$tmp/rc.system") (system) and $(cat "$tmp/rc.ours") (ours)"; fail=1
     else
         echo "FAIL: $dom: outputs differ"; diff "$tmp/out.system" "$tmp/out.ours" || true; fail=1
     fi

@@ -237,6 +237,22 @@ ensure_domain() {
         virsh -q -c "$URI" start "$name" >/dev/null
         echo "$name" >>"$STATE/started"
     fi
+    wait_init_pid "$name"
+}
+
+# "virsh start" returns before the controller has told the daemon the
+# container's init pid; until then OpenNamespace fails with "Init pid is not
+# yet available" (libvirt's src/lxc/lxc_driver.c). The daemon writes the pid
+# into the domain's status XML when it learns it (lxc_process.c,
+# virLXCProcessMonitorInitNotify).
+wait_init_pid() {
+    local name=$1
+    for _ in $(seq 300); do
+        grep -q "<init pid=" "$RUN_DIR/lxc/$name.xml" 2>/dev/null && return
+        sleep 0.1
+    done
+    log "FAILED: $name's init pid not known to libvirtd within 30 s"
+    exit 1
 }
 
 our_daemon_pid() {
