@@ -10,7 +10,7 @@
 #ifndef LXC_COREABI_H
 #define LXC_COREABI_H
 
-#define LXC_CORE_ABI_VERSION 3
+#define LXC_CORE_ABI_VERSION 4
 
 /* The most threads of the core process that call into the core at once
  * (its main thread and its spares, capi/coreproc/server.c); the core sizes
@@ -65,6 +65,24 @@ typedef enum {
     LXC_CORE_DRIVER_OTHER,
 } lxcCoreDriver;
 
+/* libvirt's virLogPriority: the priorities of log records, which cross
+ * from the core to the caller's libvirt logger (lxcCoreLogFunc). */
+typedef enum {
+    LXC_LOG_DEBUG = 1,
+    LXC_LOG_INFO,
+    LXC_LOG_WARN,
+    LXC_LOG_ERROR,
+} lxcLogPriority;
+
+/* Receives one record of the core's way to the daemon (the socket chosen,
+ * connect, handshake, each message, keepalives, reconnects), made while a
+ * request was served; the C side hands it to the caller's libvirt logger
+ * (capi/log.h, filter name "libvirt-lxc.rpc"). @file, @func and @line are
+ * where in the Go core it was made. Called on the thread of the request,
+ * before the request returns. */
+typedef void (*lxcCoreLogFunc)(void *opaque, int priority, const char *file,
+                               const char *func, int line, const char *text);
+
 /* One OpenNamespace request, taken from the public getters of the caller's
  * virDomainPtr and its connection. (The read-only check is done before, by
  * the C side, as libvirt's client does it.) */
@@ -77,6 +95,11 @@ typedef struct {
     int id;                   /* virDomainGetID(), -1 when inactive */
     unsigned int flags;       /* passed to the daemon unchanged */
     int driver;               /* lxcCoreDriver of the connection */
+    int logPriority;          /* the least lxcLogPriority the caller logs
+                               * for the core's records, 0 none: the core
+                               * then formats nothing */
+    lxcCoreLogFunc log;       /* NULL when logPriority is 0 */
+    void *logOpaque;
 } lxcCoreRequest;
 
 /* Returns the number of fds (>= 0) and sets *fds to a malloc()ed array of

@@ -156,7 +156,7 @@ lxcErrorSite(lxcSiteKind kind, int code, const char *key, const char *fallback)
 }
 
 int
-lxcLogEnabled(lxcLogSource *src, lxcLogPriority priority)
+lxcLogLeast(lxcLogSource *src)
 {
     lxcVirLogMessageFunc logMessage = lxcVirLogMessage();
 
@@ -165,7 +165,15 @@ lxcLogEnabled(lxcLogSource *src, lxcLogPriority priority)
     /* A record below every priority: libvirt brings @src up to date with
      * its filters and drops the record before formatting anything. */
     logMessage(src, 0, __FILE__, __LINE__, __func__, NULL, "");
-    return priority >= (lxcLogPriority)src->priority;
+    return (int)src->priority;
+}
+
+int
+lxcLogEnabled(lxcLogSource *src, lxcLogPriority priority)
+{
+    int least = lxcLogLeast(src);
+
+    return least > 0 && (int)priority >= least;
 }
 
 /* @fmt with @ap, into @buf when it fits, else into a malloc()ed copy (the

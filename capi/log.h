@@ -24,13 +24,8 @@
 
 #include "internal.h"
 
-/* libvirt's virLogPriority. */
-typedef enum {
-    LXC_LOG_DEBUG = 1,
-    LXC_LOG_INFO,
-    LXC_LOG_WARN,
-    LXC_LOG_ERROR,
-} lxcLogPriority;
+/* lxcLogPriority: libvirt's virLogPriority, in coreabi.h (the core's
+ * records carry it too). */
 
 /* libvirt's virLogSource, which its logger reads and updates in place:
  * the name filters match, the priority the filters give it, and the
@@ -57,6 +52,10 @@ typedef struct {
  * call into libvirt that formats nothing (it refreshes @src when the
  * filters changed). */
 int lxcLogEnabled(lxcLogSource *src, lxcLogPriority priority);
+
+/* The least priority of the records from @src that would be logged now,
+ * 0 when nothing can be logged (no libvirt logger). */
+int lxcLogLeast(lxcLogSource *src);
 
 /* Log one record (the caller checked lxcLogEnabled first: LXC_LOG does).
  * @file, @funcname and @linenr are what libvirt's outputs show (the

@@ -32,6 +32,14 @@ lxcPassDue(long long intervalNs)
     lxcLastPassNs = now;
     return last != 0;
 }
+
+// Go cannot call a C function pointer itself.
+static void
+lxcCallLog(lxcCoreLogFunc f, void *opaque, int priority, const char *file,
+           const char *func, int line, const char *text)
+{
+	f(opaque, priority, file, func, line, text);
+}
 */
 import "C"
 
@@ -75,6 +83,7 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 		ID:     int32(req.id),
 		Flags:  uint32(req.flags),
 		Driver: connDriver(req.driver),
+		Log:    callLogger(req),
 	}
 	r.URI = lastURI.get(req.uri)
 	r.Name = lastName.get(req.name)
@@ -99,6 +108,23 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 	}
 	*fds = arr
 	return C.int(len(got))
+}
+
+// callLogger is the Logger of one request: nil when the caller logs none
+// of the core's records (all at debug priority, internal/core/log.go), so
+// that nothing is formatted.
+func callLogger(req *C.lxcCoreRequest) core.Logger {
+	if req.log == nil || req.logPriority <= 0 || req.logPriority > C.LXC_LOG_DEBUG {
+		return nil
+	}
+	f, opaque := req.log, req.logOpaque
+	return func(file, function string, line int, text string) {
+		cfile, cfunc, ctext := C.CString(file), C.CString(function), C.CString(text)
+		C.lxcCallLog(f, opaque, C.LXC_LOG_DEBUG, cfile, cfunc, C.int(line), ctext)
+		C.free(unsafe.Pointer(cfile))
+		C.free(unsafe.Pointer(cfunc))
+		C.free(unsafe.Pointer(ctext))
+	}
 }
 
 // maxFDs is room for the fds of any reply on the stack (the daemon sends

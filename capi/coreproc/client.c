@@ -51,6 +51,7 @@ enum { CALL_RETRY = -2 };       /* the call must go to a new core process */
 
 typedef struct waiter {
     uint64_t id;
+    int logPriority;            /* the least the request asked records at */
     int done;
     pthread_cond_t cond;
     int n;                      /* fd count, or -1 with err set */
@@ -81,6 +82,7 @@ typedef struct {
 
 static coreProc *current;       /* atomic */
 static lxcLogSource logSource = LXC_LOG_SOURCE_INIT(LXC_LOG_NAME_COREPROC);
+static lxcLogSource rpcSource = LXC_LOG_SOURCE_INIT(LXC_LOG_NAME_RPC);
 static pid_t creating;          /* lxcPidLock: starting one */
 
 static long long
@@ -290,6 +292,45 @@ leaveLocked(coreProc *p, waiter *self)
     }
 }
 
+/* A record of the Go core's (LXC_PROC_MSG_LOG) for the request @id,
+ * logged as this process's own under LXC_LOG_NAME_RPC. A record the
+ * request did not ask for breaks the channel's contract: logging off
+ * costs no byte on it. */
+static void
+logRecordLocked(coreProc *p, ssize_t len, int nfds)
+{
+    const char *buf = p->buf;
+    char *strs[LXC_PROC_LOG_STRINGS] = { NULL };
+    size_t off = sizeof(lxcProcLog);
+    lxcProcLog lr;
+    waiter *w;
+    int i;
+
+    memcpy(&lr, buf, sizeof(lr));
+    for (w = p->waiters; w && w->id != lr.hdr.id; w = w->next)
+        ;
+    if (w && (w->logPriority <= 0 || lr.priority < w->logPriority)) {
+        endLocked(p, 0, "sent a log record that was not asked for");
+        return;
+    }
+    for (i = 0; i < LXC_PROC_LOG_STRINGS; i++) {
+        if (lr.len[i] > LXC_PROC_MAX_STRING || off + lr.len[i] > (size_t)len ||
+            !(strs[i] = strndup(buf + off, lr.len[i])))
+            break;
+        off += lr.len[i];
+    }
+    if (i == LXC_PROC_LOG_STRINGS && off == (size_t)len && nfds == 0 &&
+        lr.priority >= LXC_LOG_DEBUG && lr.priority <= LXC_LOG_ERROR) {
+        if (lxcLogEnabled(&rpcSource, lr.priority))
+            lxcLogMessage(&rpcSource, lr.priority, strs[0], strs[1], lr.line, "%s",
+                          strs[2]);
+    } else {
+        endLocked(p, 0, "sent a malformed answer (log record)");
+    }
+    for (i = 0; i < LXC_PROC_LOG_STRINGS; i++)
+        free(strs[i]);
+}
+
 /* Hands one received record to its waiter. */
 static void
 routeLocked(coreProc *p, ssize_t len, int *fds, int nfds, int fdsLost)
@@ -304,6 +345,11 @@ routeLocked(coreProc *p, ssize_t len, int *fds, int nfds, int fdsLost)
         return;
     }
     memcpy(&hdr, buf, sizeof(hdr));
+    if (hdr.kind == LXC_PROC_MSG_LOG && len >= (ssize_t)sizeof(lxcProcLog)) {
+        closeFds(fds, nfds);
+        logRecordLocked(p, len, nfds);
+        return;
+    }
     for (w = p->waiters; w && w->id != hdr.id; w = w->next)
         ;
     if (!w || w->done) {
@@ -475,7 +521,7 @@ deadlineTimespec(long long deadline, struct timespec *ts)
 
 /* One request record: lxcProcOpen, URI, name. */
 static int
-sendRequest(coreProc *p, uint64_t id, int inflight, const lxcCoreRequest *req,
+sendRequest(coreProc *p, const waiter *w, int inflight, const lxcCoreRequest *req,
             size_t urilen, size_t namelen)
 {
     char onStack[REQUEST_ON_STACK], *buf = onStack;
@@ -488,13 +534,14 @@ sendRequest(coreProc *p, uint64_t id, int inflight, const lxcCoreRequest *req,
     memset(&rq, 0, sizeof(rq));
     rq.hdr.magic = LXC_PROC_MAGIC;
     rq.hdr.kind = LXC_PROC_MSG_OPEN;
-    rq.hdr.id = id;
+    rq.hdr.id = w->id;
     rq.urilen = urilen;
     rq.namelen = namelen;
     rq.domid = req->id;
     rq.flags = req->flags;
     rq.driver = req->driver;
     rq.inflight = (uint32_t)inflight;
+    rq.logpriority = w->logPriority;
     memcpy(rq.uuid, req->uuid, sizeof(rq.uuid));
     memcpy(buf, &rq, sizeof(rq));
     memcpy(buf + sizeof(rq), req->uri, urilen);
@@ -519,6 +566,8 @@ procCall(coreProc *p, const lxcCoreRequest *req, size_t urilen, size_t namelen,
     int n, inflight;
 
     memset(&w, 0, sizeof(w));
+    /* Records of the way to the daemon only when they would be logged. */
+    w.logPriority = lxcLogLeast(&rpcSource);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&w.cond, &ca);
@@ -537,7 +586,7 @@ procCall(coreProc *p, const lxcCoreRequest *req, size_t urilen, size_t namelen,
     inflight = ++p->active;
     pthread_mutex_unlock(&p->mu);
 
-    if (sendRequest(p, w.id, inflight, req, urilen, namelen) < 0) {
+    if (sendRequest(p, &w, inflight, req, urilen, namelen) < 0) {
         int gone = errno == EPIPE || errno == ECONNRESET;
         char what[128];
 

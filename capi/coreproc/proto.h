@@ -20,6 +20,9 @@
  *                          daemon's order, ride on this very record
  *   LXC_PROC_MSG_ERROR     core -> caller: lxcProcError, then the strings
  *                          that have a length (message, str1, str2, str3)
+ *   LXC_PROC_MSG_LOG       core -> caller: lxcProcLog, then its file,
+ *                          function and text; sent only for a request whose
+ *                          logpriority asked for records, before its reply
  *
  * The core process's standard error is the channel too (its fd 2 is a copy
  * of its end): whatever its Go runtime writes there when it fails (a
@@ -38,11 +41,12 @@
 #define LXC_PROC_CHANNEL_FD 3            /* the core process's end */
 #define LXC_PROC_CALLER_FD 4             /* a pidfd of the caller, if any */
 #define LXC_PROC_NO_FD_ARG "-"           /* argv for "no caller pidfd" */
-#define LXC_PROC_MAGIC 0x4c585034u       /* "LXP4": catches a stray peer, or one of another layout */
+#define LXC_PROC_MAGIC 0x4c585035u       /* "LXP5": catches a stray peer, or one of another layout */
 #define LXC_PROC_MAX_STRING 16384        /* per string, both directions */
 #define LXC_PROC_MAX_FDS 64              /* the daemon sends at most 6 */
 #define LXC_PROC_NULL_STRING UINT32_MAX  /* length that encodes NULL */
 #define LXC_PROC_ERROR_STRINGS 4         /* message, str1, str2, str3 */
+#define LXC_PROC_LOG_STRINGS 3           /* file, function, text */
 /* A whole call may take the core's own deadline (30 s, DefaultTimeout in
  * internal/core/client.go) plus starting the process. */
 #define LXC_PROC_TIMEOUT_MS 35000
@@ -53,6 +57,7 @@ typedef enum {
     LXC_PROC_MSG_OPEN = 1,
     LXC_PROC_MSG_FDS = 2,
     LXC_PROC_MSG_ERROR = 3,
+    LXC_PROC_MSG_LOG = 4,
 } lxcProcMsgKind;
 
 typedef struct {
@@ -71,6 +76,7 @@ typedef struct {
     uint32_t inflight;       /* the caller's calls on the channel, this one
                               * included: more than 1 asks the core process
                               * for a thread to take the next request */
+    int32_t logpriority;     /* lxcCoreRequest's logPriority */
     unsigned char uuid[16];
 } lxcProcOpen;
 
@@ -84,6 +90,13 @@ typedef struct {
     int32_t code, domain, level, int1, int2;
     uint32_t len[LXC_PROC_ERROR_STRINGS];
 } lxcProcError;
+
+typedef struct {
+    lxcProcHeader hdr;       /* the id of the request it was made for */
+    int32_t priority;        /* lxcLogPriority */
+    int32_t line;
+    uint32_t len[LXC_PROC_LOG_STRINGS];
+} lxcProcLog;
 
 /* The largest record either end sends. */
 #define LXC_PROC_MAX_MSG \

@@ -75,18 +75,41 @@ sendRecord(struct msghdr *msg)
         ;
 }
 
+/* Sends @hdrlen bytes of @hdr, then the @n strings: @lens gets their
+ * lengths (in @hdr, which is copied after they are set). */
+static void
+sendWithStrings(void *hdr, size_t hdrlen, const char *const *strs, int n,
+                uint32_t *lens)
+{
+    static __thread char buf[LXC_PROC_MAX_MSG];
+    size_t total = hdrlen;
+    struct iovec iov;
+    struct msghdr msg;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        lens[i] = stringLen(strs[i]);
+        if (lens[i] != LXC_PROC_NULL_STRING) {
+            memcpy(buf + total, strs[i], lens[i]);
+            total += lens[i];
+        }
+    }
+    memcpy(buf, hdr, hdrlen);
+    iov.iov_base = buf;
+    iov.iov_len = total;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    sendRecord(&msg);
+}
+
 static void
 replyError(uint64_t id, const lxcCoreError *err)
 {
-    static __thread char buf[LXC_PROC_MAX_MSG];
     const char *strs[LXC_PROC_ERROR_STRINGS] = {
         err->message, err->str1, err->str2, err->str3,
     };
     lxcProcError hdr;
-    size_t total = sizeof(hdr);
-    struct iovec iov;
-    struct msghdr msg;
-    int i;
 
     memset(&hdr, 0, sizeof(hdr));
     hdr.hdr.magic = LXC_PROC_MAGIC;
@@ -97,20 +120,25 @@ replyError(uint64_t id, const lxcCoreError *err)
     hdr.level = err->level;
     hdr.int1 = err->int1;
     hdr.int2 = err->int2;
-    for (i = 0; i < LXC_PROC_ERROR_STRINGS; i++) {
-        hdr.len[i] = stringLen(strs[i]);
-        if (hdr.len[i] != LXC_PROC_NULL_STRING) {
-            memcpy(buf + total, strs[i], hdr.len[i]);
-            total += hdr.len[i];
-        }
-    }
-    memcpy(buf, &hdr, sizeof(hdr));
-    iov.iov_base = buf;
-    iov.iov_len = total;
-    memset(&msg, 0, sizeof(msg));
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    sendRecord(&msg);
+    sendWithStrings(&hdr, sizeof(hdr), strs, LXC_PROC_ERROR_STRINGS, hdr.len);
+}
+
+/* lxcCoreLogFunc: one record of the Go core's, to the caller, who logs it.
+ * @opaque is the id of the request being served. */
+static void
+sendLog(void *opaque, int priority, const char *file, const char *func,
+        int line, const char *text)
+{
+    const char *strs[LXC_PROC_LOG_STRINGS] = { file, func, text };
+    lxcProcLog hdr;
+
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.hdr.magic = LXC_PROC_MAGIC;
+    hdr.hdr.kind = LXC_PROC_MSG_LOG;
+    hdr.hdr.id = *(const uint64_t *)opaque;
+    hdr.priority = priority;
+    hdr.line = line;
+    sendWithStrings(&hdr, sizeof(hdr), strs, LXC_PROC_LOG_STRINGS, hdr.len);
 }
 
 static void
@@ -198,6 +226,11 @@ callCore(const lxcProcOpen *rq, const char *strings, int **fds, lxcCoreError *er
     req.flags = rq->flags;
     req.driver = rq->driver;
     memcpy(req.uuid, rq->uuid, sizeof(req.uuid));
+    if (rq->logpriority > 0) {
+        req.logPriority = rq->logpriority;
+        req.log = sendLog;
+        req.logOpaque = (void *)&rq->hdr.id;
+    }
     n = coreOpen(&req, fds, err);
     free(uri);
     free(name);

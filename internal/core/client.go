@@ -22,6 +22,9 @@ type Request struct {
 	// Driver is the driver behind the caller's connection, as the C side
 	// found it.
 	Driver ConnDriver
+	// Log receives the records of the call's way to the daemon (log.go);
+	// nil when the caller's logging is off.
+	Log Logger
 }
 
 // ConnDriver is the libvirt driver that a caller's connection uses. Only
@@ -138,8 +141,10 @@ func (c *Client) OpenNamespaceAppend(req *Request, dst []int) ([]int, error) {
 		// A connection the daemon dropped while idle (restart, keepalive
 		// timeout): try once more on a new one.
 		if errors.As(err, &ce) && ce.retry && !fresh && attempt == 0 {
+			req.Log.printf("connection to %s lost while idle (%v): reconnecting", cn.socket, err)
 			continue
 		}
+		req.Log.printf("connection to %s given up: %v", cn.socket, err)
 		return nil, cn.toLibvirtError(err)
 	}
 }
@@ -204,10 +209,11 @@ func (c *Client) open(req *Request, deadline time.Time) (*conn, error) {
 	if env == nil {
 		env = HostEnv()
 	}
-	t, err := Resolve(req.URI, false, env)
+	t, why, err := resolve(req.URI, false, env)
 	if err != nil {
 		return nil, err
 	}
+	req.Log.printf("URI %s: transport %s, socket %s (%s), name %q", req.URI, t.Transport, t.Socket, why, t.Name)
 	if t.Transport != "unix" {
 		// The real library would connect, get the reply and then fail to
 		// take the fds (and drop the connection); fail the same way
@@ -220,16 +226,19 @@ func (c *Client) open(req *Request, deadline time.Time) (*conn, error) {
 		return nil, err
 	}
 	if self {
+		req.Log.printf("the caller (pid %d) serves %s itself", caller, t.Socket)
 		return nil, errSelf
 	}
-	cn, err := dial(t.Socket, caller, deadline)
+	cn, err := dial(t.Socket, caller, deadline, req.Log)
 	if err != nil {
 		return nil, err
 	}
-	if err := cn.handshake(t.Name, t.ReadOnly, deadline); err != nil {
+	if err := cn.handshake(t.Name, t.ReadOnly, deadline, req.Log); err != nil {
+		req.Log.printf("handshake on %s failed: %v", t.Socket, err)
 		cn.close()
 		return nil, cn.toLibvirtError(err)
 	}
+	req.Log.printf("connection to %s open (fd %d)", t.Socket, cn.fd)
 	return cn, nil
 }
 
@@ -257,6 +266,7 @@ func (c *Client) selfServed(req *Request) ([]int, error) {
 // inHost hands a copy of req on: the function may keep it, and req itself
 // stays on its caller's stack on the common path.
 func (c *Client) inHost(req *Request) ([]int, error) {
+	req.Log.printf("served from the daemon's own view of the host: the caller (pid %d) is the daemon", req.callerPid())
 	own := *req
 	if c.InHost != nil {
 		return c.InHost(&own)

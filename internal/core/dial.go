@@ -17,20 +17,26 @@ var errSelf = errors.New("the daemon at the other end of the socket is this proc
 
 // dial connects to a UNIX socket and checks who answers: caller is the
 // process the call is made for.
-func dial(path string, caller int, deadline time.Time) (*conn, error) {
+func dial(path string, caller int, deadline time.Time, log Logger) (*conn, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return nil, systemError(FromRPC, err.(unix.Errno), "Failed to create socket")
 	}
 	if err := connectUnix(fd, path, deadline); err != nil {
+		log.printf("connect to %s failed: %v", path, err)
 		unix.Close(fd)
 		return nil, err
 	}
 	// SO_PEERCRED is the authoritative "are we the daemon" test: inside
 	// libvirtd a call over the socket would wait on ourselves.
-	if cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil && int(cred.Pid) == caller {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err == nil && int(cred.Pid) == caller {
+		log.printf("connected to %s, whose daemon is the caller (pid %d)", path, caller)
 		unix.Close(fd)
 		return nil, errSelf
+	}
+	if err == nil {
+		log.printf("connected to %s (fd %d, daemon pid %d)", path, fd, cred.Pid)
 	}
 	return &conn{fd: fd, pid: os.Getpid(), socket: path}, nil
 }

@@ -177,7 +177,9 @@ func serveInHost(req *Request) ([]int, error) {
 	if pid <= 0 {
 		return nil, newError(ErrOperationInval, FromLXC, "Init pid is not yet available")
 	}
-	return openNamespaces(pid), nil
+	fds := openNamespaces(pid)
+	req.Log.printf("domain %s: init pid %d (its status file), %d of its namespaces opened", status.uuid, pid, len(fds))
+	return fds, nil
 }
 
 // openNamespaces opens /proc/<pid>/ns/* in the daemon's order, skipping any

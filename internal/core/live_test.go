@@ -282,12 +282,12 @@ func TestLiveReadOnlySocket(t *testing.T) {
 	if !strings.HasSuffix(tg.Socket, "-sock-ro") {
 		t.Fatalf("socket %s", tg.Socket)
 	}
-	cn, err := dial(tg.Socket, os.Getpid(), far)
+	cn, err := dial(tg.Socket, os.Getpid(), far, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cn.close()
-	if err := cn.handshake(tg.Name, true, far); err != nil {
+	if err := cn.handshake(tg.Name, true, far, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err = cn.openNamespace(plain.req(), far)

@@ -13,8 +13,8 @@ import (
 
 // handshake authenticates and opens the hypervisor connection, as the real
 // client does: AUTH_LIST, AUTH_POLKIT if asked, CONNECT_OPEN.
-func (c *conn) handshake(name string, readonly bool, deadline time.Time) error {
-	w := c.newCall()
+func (c *conn) handshake(name string, readonly bool, deadline time.Time, log Logger) error {
+	w := c.newCall(log)
 	defer c.release(w)
 	err := c.call(w, progRemote, procAuthList, deadline)
 	r := &w.r
@@ -43,7 +43,7 @@ func (c *conn) handshake(name string, readonly bool, deadline time.Time) error {
 			switch types[0] {
 			case authNone:
 			case authPolkit:
-				w := c.newCall()
+				w := c.newCall(log)
 				err := c.call(w, progRemote, procAuthPolkit, deadline)
 				c.release(w)
 				if err != nil {
@@ -58,7 +58,7 @@ func (c *conn) handshake(name string, readonly bool, deadline time.Time) error {
 			}
 		}
 	}
-	wo := c.newCall()
+	wo := c.newCall(log)
 	defer c.release(wo)
 	e := wo.args()
 	e.optStr(&name)
@@ -79,7 +79,7 @@ func (c *conn) openNamespace(req *Request, deadline time.Time) ([]int, error) {
 // openNamespaceAppend is openNamespace appending the fds to dst, so that a
 // caller with room for them allocates nothing.
 func (c *conn) openNamespaceAppend(req *Request, deadline time.Time, dst []int) ([]int, error) {
-	w := c.newCall()
+	w := c.newCall(req.Log)
 	defer c.release(w)
 	e := w.args()
 	e.domain(req.Name, req.UUID, req.ID)

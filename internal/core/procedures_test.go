@@ -42,7 +42,7 @@ func TestHandshakeAuth(t *testing.T) {
 			flags = d.u32()
 			peerWrite(t, peer, ok(procConnectOpen, 2, nil))
 		})
-		if err := c.handshake("lxc:///system", true, time.Now().Add(5*time.Second)); err != nil {
+		if err := c.handshake("lxc:///system", true, time.Now().Add(5*time.Second), nil); err != nil {
 			t.Fatal(err)
 		}
 		<-done
@@ -56,7 +56,7 @@ func TestHandshakeAuth(t *testing.T) {
 			peerRead(peer)
 			peerWrite(t, peer, authList(authSASL, authPolkit))
 		})
-		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second))
+		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second), nil)
 		var le *Error
 		if !errors.As(err, &le) || le.Code != ErrUnsupported || !strings.Contains(le.Error(), "SASL") {
 			t.Errorf("got %v", err)
@@ -68,7 +68,7 @@ func TestHandshakeAuth(t *testing.T) {
 			peerRead(peer)
 			peerWrite(t, peer, authList(7))
 		})
-		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second))
+		err := c.handshake("lxc:///system", false, time.Now().Add(5*time.Second), nil)
 		var le *Error
 		if !errors.As(err, &le) || le.Code != ErrAuthFailed || le.Error() != "unsupported authentication type 7" {
 			t.Errorf("got %v", err)

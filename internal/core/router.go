@@ -85,11 +85,13 @@ type waiter struct {
 	frame []byte // the CALL: header (filled in by call), then the args
 	pbuf  []byte // storage of r.payload
 	fdbuf []int  // storage of r.fds
+	log   Logger // the call's records, and those of what it reads
 }
 
 // newCall takes a waiter for a call on c, with room for the frame's
-// header; the caller appends the call's arguments with args().
-func (c *conn) newCall() *waiter {
+// header; the caller appends the call's arguments with args(). log gets
+// the records of the call (nil: none).
+func (c *conn) newCall(log Logger) *waiter {
 	c.mu.Lock()
 	var w *waiter
 	if n := len(c.free); n > 0 {
@@ -101,6 +103,7 @@ func (c *conn) newCall() *waiter {
 		w = &waiter{}
 	}
 	w.frame = append(w.frame[:0], make([]byte, minLen)...)
+	w.log = log
 	return w
 }
 
@@ -113,7 +116,7 @@ func (w *waiter) setArgs(e encoder) { w.frame = e.b }
 // release gives back a waiter whose call has returned and whose reply the
 // caller no longer reads (its fds are the caller's by now).
 func (c *conn) release(w *waiter) {
-	w.r, w.err = reply{}, nil
+	w.r, w.err, w.log = reply{}, nil, nil
 	if cap(w.pbuf) > keptBuf {
 		w.pbuf = nil
 	}
@@ -194,7 +197,9 @@ func (c *conn) call(w *waiter, prog uint32, proc int32, deadline time.Time) erro
 		c.mu.Unlock()
 	}()
 
-	putHeader(w.frame, header{Prog: prog, Vers: protoVersion, Proc: proc, Type: typeCall, Serial: serial, Status: statusOK})
+	h := header{Prog: prog, Vers: protoVersion, Proc: proc, Type: typeCall, Serial: serial, Status: statusOK}
+	putHeader(w.frame, h)
+	w.log.message("sent", h, len(w.frame), 0)
 	c.wmu.Lock()
 	err := writeAll(c.fd, w.frame, deadline)
 	c.wmu.Unlock()
@@ -324,7 +329,9 @@ func (c *conn) readFor(own *waiter, deadline time.Time) {
 			// Keepalive, event or stream data where a reply is expected:
 			// answer a PING, drop the rest.
 			c.midFrame = false
+			own.log.message("received", h, minLen+len(payload), 0)
 			if h.isKeepalive() && h.Proc == procKeepalivePing {
+				own.log.printf("keepalive PING from the daemon: answered with PONG")
 				c.wmu.Lock()
 				err := writeAll(c.fd, pong, deadline)
 				c.wmu.Unlock()
@@ -362,6 +369,7 @@ func (c *conn) readFor(own *waiter, deadline time.Time) {
 				return
 			}
 		}
+		own.log.message("received", h, minLen+len(payload), len(r.fds))
 		c.midFrame = false
 		var rerr error
 		if w != nil {

@@ -193,20 +193,26 @@ var boolParams = []string{"no_sanity", "no_verify", "no_tty"}
 // CONNECT_OPEN name, and the socket to connect to. It touches no socket; it
 // may read the client config file and test whether sockets exist.
 func Resolve(uri string, readonly bool, env *Env) (*Target, error) {
+	t, _, err := resolve(uri, readonly, env)
+	return t, err
+}
+
+// resolve is Resolve, also saying why the socket was chosen (for the log).
+func resolve(uri string, readonly bool, env *Env) (*Target, string, error) {
 	u, err := parseURI(uri)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	driver, transport := u.scheme, ""
 	if i := strings.IndexByte(u.scheme, '+'); i >= 0 {
 		driver = u.scheme[:i]
 		transport = strings.ToLower(u.scheme[i+1:])
 		if !contains(transports, transport) {
-			return nil, newError(ErrInvalidArg, FromRemote,
+			return nil, "", newError(ErrInvalidArg, FromRemote,
 				"remote_open: transport in URL not recognised (should be tls|unix|ssh|ext|tcp|libssh2|libssh)")
 		}
 		if transport == "unix" && u.server != "" {
-			return nil, newError(ErrInvalidArg, FromRemote,
+			return nil, "", newError(ErrInvalidArg, FromRemote,
 				"using unix socket and remote server '"+u.server+"' is not supported.")
 		}
 	} else if u.server != "" {
@@ -221,7 +227,7 @@ func Resolve(uri string, readonly bool, env *Env) (*Target, error) {
 		lname := strings.ToLower(p.name)
 		if contains(boolParams, lname) {
 			if _, err := strconv.ParseInt(p.value, 10, 32); err != nil {
-				return nil, newError(ErrInvalidArg, FromRemote, "Failed to parse value of URI component "+p.name)
+				return nil, "", newError(ErrInvalidArg, FromRemote, "Failed to parse value of URI component "+p.name)
 			}
 			p.strip = true
 			continue
@@ -260,26 +266,27 @@ func Resolve(uri string, readonly bool, env *Env) (*Target, error) {
 	modeName := "auto"
 	if mode != nil {
 		if *mode != "auto" && *mode != "legacy" && *mode != "direct" {
-			return nil, newError(ErrInvalidArg, FromRemote, "Unknown remote mode '"+*mode+"'")
+			return nil, "", newError(ErrInvalidArg, FromRemote, "Unknown remote mode '"+*mode+"'")
 		}
 		modeName = *mode
 	}
 	if transport == "ext" && command == nil {
-		return nil, newError(ErrInvalidArg, FromRemote, "remote_open: for 'ext' transport, command is required")
+		return nil, "", newError(ErrInvalidArg, FromRemote, "remote_open: for 'ext' transport, command is required")
 	}
+	why := "no socket for transport " + transport
 	switch transport {
 	case "unix", "ssh", "libssh", "libssh2":
 		if socket != nil {
-			t.Socket = *socket
+			t.Socket, why = *socket, "the URI's socket parameter"
 			break
 		}
-		s, err := selectSocket(transport, modeName, driver, u.path, readonly, env)
+		s, w, err := selectSocket(transport, modeName, driver, u.path, readonly, env)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		t.Socket = s
+		t.Socket, why = s, w
 	}
-	return t, nil
+	return t, why, nil
 }
 
 // formatName rebuilds the URI without transport, user, host, port and the
@@ -303,7 +310,8 @@ func formatName(driver string, u *parsedURI) string {
 
 // selectSocket picks libvirtd's socket ("legacy") or the per-driver daemon's
 // ("direct"); "auto" prefers the direct one when it exists.
-func selectSocket(transport, mode, driver, path string, readonly bool, env *Env) (string, *Error) {
+// The second result says why, for the log.
+func selectSocket(transport, mode, driver, path string, readonly bool, env *Env) (string, string, *Error) {
 	user := env.Euid != 0 && path == "/session"
 	sock := func(prefix string) string {
 		if user {
@@ -323,19 +331,24 @@ func selectSocket(transport, mode, driver, path string, readonly bool, env *Env)
 		direct = sock("libvirt") // virtproxyd's socket
 	}
 	legacy := sock("libvirt")
+	why := "remote mode " + mode
 	if mode == "auto" {
 		mode = "legacy"
 		if transport == "unix" && env.Exists(direct) {
 			mode = "direct"
 		}
+		why = "remote mode auto: " + direct + " does not exist, legacy"
+		if mode == "direct" {
+			why = "remote mode auto: " + direct + " exists"
+		}
 	}
 	if mode == "direct" {
 		if transport != "unix" {
-			return "", newError(ErrUnsupported, FromRemote, "Cannot use direct socket mode for "+transport+" transport")
+			return "", "", newError(ErrUnsupported, FromRemote, "Cannot use direct socket mode for "+transport+" transport")
 		}
-		return direct, nil
+		return direct, why, nil
 	}
-	return legacy, nil
+	return legacy, why, nil
 }
 
 // configString reads one string setting from the client config file

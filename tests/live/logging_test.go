@@ -194,6 +194,14 @@ func TestLoggingInDaemon(t *testing.T) {
 	// The calls that reach the daemon: on the running domain, on the one
 	// shut off, with flags.
 	sameRecords(t, callRecords(logs[false]), callRecords(logs[true]), 3)
+	// Ours also logs how it answered (libvirt-lxc.coreproc and .rpc, which
+	// "1:libvirt-lxc" selects): its core process, which served the calls
+	// from the daemon's own view of the host.
+	inOrder(t, callRecords(logs[false]), []string{
+		`debug : procStart:\d+ : core process pid=\d+ program=\S+ started for pid=\d+ in \d+ us$`,
+		`debug : \S+inHost:\d+ : served from the daemon's own view of the host: the caller \(pid \d+\) is the daemon$`,
+		`debug : \S+serveInHost:\d+ : domain [0-9a-f-]{36}: init pid \d+ \(its status file\), 6 of its namespaces opened$`,
+	})
 }
 
 // The thread of a record ("2026-...: 12345: debug : ...").
@@ -218,4 +226,63 @@ func callRecords(log string) string {
 		}
 	}
 	return strings.Join(keep, "\n")
+}
+
+// The records of the way to the daemon, in the order tests/c/logging's
+// calls make them: its core process started, the socket chosen and why,
+// the connection and its handshake, then each call's message and reply
+// (with the six fds), and a daemon's error reply before the error it
+// becomes.
+var rpcRecordOrder = []string{
+	`debug : procStart:\d+ : core process pid=\d+ program=\S+/libvirt-lxc-open started for pid=\d+ in \d+ us$`,
+	`debug : \S+open:\d+ : URI lxc:///system: transport unix, socket /\S+-sock \(remote mode \S+: .+\), name "lxc:///system"$`,
+	`debug : \S+dial:\d+ : connected to /\S+-sock \(fd \d+, daemon pid \d+\)$`,
+	`: RPC message sent: prog=0x20008086 vers=1 proc=66 type=0 status=0 serial=0 len=28 nfds=0$`,
+	`: RPC message received: prog=0x20008086 vers=1 proc=66 type=1 status=0 serial=0 len=\d+ nfds=0$`,
+	`: RPC message sent: prog=0x20008086 vers=1 proc=1 type=0 status=0 serial=1 len=\d+ nfds=0$`,
+	`: RPC message received: prog=0x20008086 vers=1 proc=1 type=1 status=0 serial=1 len=28 nfds=0$`,
+	`: connection to /\S+-sock open \(fd \d+\)$`,
+	`: RPC message sent: prog=0x68000 vers=1 proc=1 type=0 status=0 serial=2 len=\d+ nfds=0$`,
+	`: RPC message received: prog=0x68000 vers=1 proc=1 type=5 status=0 serial=2 len=\d+ nfds=6$`,
+	`: RPC message sent: prog=0x68000 vers=1 proc=1 type=0 status=0 serial=3 len=\d+ nfds=0$`,
+	`: RPC message received: prog=0x68000 vers=1 proc=1 type=1 status=1 serial=3 len=\d+ nfds=0$`,
+	`error : virNetClientProgramDispatchError:\d+ : Requested operation is not valid: domain is not running$`,
+}
+
+// inOrder fails unless log has a line matching each of want, in that order.
+func inOrder(t *testing.T, log string, want []string) {
+	t.Helper()
+	lines := strings.Split(log, "\n")
+	i := 0
+	for _, w := range want {
+		re := regexp.MustCompile(w)
+		for i < len(lines) && !re.MatchString(lines[i]) {
+			i++
+		}
+		if i == len(lines) {
+			t.Fatalf("no record %q (after the ones before it) in:\n%s", w, log)
+		}
+		i++
+	}
+}
+
+// With "1:rpc", the filter a user gives libvirt's own RPC modules, and the
+// project's filter name for its core process: the records of the way to
+// the daemon, logged by the caller's libvirt in the caller's order.
+func TestLoggingRPC(t *testing.T) {
+	testbed(t)
+	ours := logRunProg(t, false, "LIBVIRT_LOG_FILTERS=1:rpc 1:libvirt-lxc.coreproc", "LIBVIRT_LOG_OUTPUTS=1:stderr")
+	inOrder(t, ours, rpcRecordOrder)
+	// The four functions' records at debug, those two at errors (libvirt
+	// takes the first filter that matches): none of those records.
+	ours = logRunProg(t, false, "LIBVIRT_LOG_FILTERS=4:libvirt-lxc.rpc 4:libvirt-lxc.coreproc 1:libvirt-lxc",
+		"LIBVIRT_LOG_OUTPUTS=1:stderr")
+	if !strings.Contains(ours, "debug : virDomainLxcOpenNamespace:") {
+		t.Errorf("no entry record with 1:libvirt-lxc:\n%s", ours)
+	}
+	for _, s := range []string{"RPC message", "core process pid=", "connected to"} {
+		if strings.Contains(ours, s) {
+			t.Errorf("%q logged with libvirt-lxc.rpc and .coreproc at errors only:\n%s", s, ours)
+		}
+	}
 }
