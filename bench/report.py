@@ -293,6 +293,29 @@ def go_binding_section(g, w):
     w("")
 
 
+def logging_off_section(g, w):
+    """Section 9: the warm call with logging off, with and without logging."""
+    ob, nb = g("warm_nolog", "ours", "batch_ns"), g("warm_nolog", "nolog", "batch_ns")
+    if not ob:
+        return
+    w("### 9. Logging off: what the logging costs a warm call")
+    w("")
+    w("Section 1's host and loop, logging off (no `LIBVIRT_DEBUG`, "
+      "`LIBVIRT_LOG_FILTERS` or `LIBVIRT_LOG_OUTPUTS`), alternating ours with "
+      "ours built with `-DLXC_LOG_COMPILED_OUT` (the library as it was before "
+      f"it logged: no log check at all); {len(ob)} batches of 100 calls each:")
+    w("")
+    w("| | ours | ours, logging compiled out | ratio |")
+    w("|---|---|---|---|")
+    w(f"| median over batches | {us(median(ob))} | {us(median(nb))} | "
+      f"{ratio(median(ob), median(nb)):.3f} |")
+    w(f"| p90 over batches | {us(pct(ob, 90))} | {us(pct(nb, 90))} | "
+      f"{ratio(pct(ob, 90), pct(nb, 90)):.3f} |")
+    o, n = median(g("warm_nolog", "ours", "client_cpu_ns")), median(g("warm_nolog", "nolog", "client_cpu_ns"))
+    w(f"| client CPU (all threads, getrusage) | {us(o)} | {us(n)} | {ratio(o, n):.3f} |")
+    w("")
+
+
 def main():
     out, doc = sys.argv[1], sys.argv[2]
     d = load(os.path.join(out, "results.tsv"))
@@ -607,6 +630,7 @@ def main():
             w("")
 
     go_binding_section(g, w)
+    logging_off_section(g, w)
     goals = []
     goals_section(g, goals.append)
     L[goals_at:goals_at] = goals

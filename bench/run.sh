@@ -24,6 +24,8 @@
 # carrying 6 fds, the start of a minimal static C and Go program, and a
 # new daemon connection's handshake with the first call.
 set -euo pipefail
+# Every figure is of logging off (section 9 measures what it costs).
+unset LIBVIRT_DEBUG LIBVIRT_LOG_FILTERS LIBVIRT_LOG_OUTPUTS
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../scripts/env.sh
@@ -64,6 +66,17 @@ mkdir -p "$BIN"
 mv "$OUT.build.log" "$OUT/build.log"
 
 OURS_LIB="$(realpath "$BUILD/libvirt-lxc.so.0")"
+
+# Ours with its logging compiled out (LXC_LOG_COMPILED_OUT in capi/log.c),
+# the library as it was before it logged: section 9's baseline. The Go core
+# is the same file (it formats nothing unless a request asks for records).
+NOLOG="$OUT/nolog"
+say "building ours with logging compiled out"
+{ meson setup "$NOLOG" "$ROOT" -Dc_args=-DLXC_LOG_COMPILED_OUT &&
+    meson compile -C "$NOLOG" virt-lxc libvirt-lxc-open; } >"$OUT/build-nolog.log" 2>&1 ||
+    { tail -30 "$OUT/build-nolog.log" >&2; die "the build without logging failed"; }
+cp "$BUILD/libvirt-lxc-core.so" "$NOLOG/"
+NOLOG_LIB="$(realpath "$NOLOG/libvirt-lxc.so.0")"
 SYS_LIB="$(realpath "$SYS_DIR/libvirt-lxc.so.0")"
 [ "$OURS_LIB" != "$SYS_LIB" ] || die "build/libvirt-lxc.so.0 is the system library"
 
@@ -114,11 +127,18 @@ with() {
     local v=$1; shift
     case $v in
         ours) env LD_LIBRARY_PATH="$BUILD" "$@" ;;
+        nolog) env LD_LIBRARY_PATH="$NOLOG" "$@" ;;
         system) env -u LD_LIBRARY_PATH "$@" ;;
         *) die "variant $v" ;;
     esac
 }
-expected() { [ "$1" = ours ] && echo "$OURS_LIB" || echo "$SYS_LIB"; }
+expected() {
+    case $1 in
+        ours) echo "$OURS_LIB" ;;
+        nolog) echo "$NOLOG_LIB" ;;
+        *) echo "$SYS_LIB" ;;
+    esac
+}
 
 # check VARIANT FILE: the host's "library" line must name the expected file.
 check() {
@@ -133,8 +153,10 @@ record() {
     awk -v f="$1" -v v="$2" 'NF == 2 && $2 ~ /^-?[0-9.]+$/ {print f "\t" v "\t" $1 "\t" $2}' "$3" >>"$RES"
 }
 
-# Alternate ours and system, ABBA, so drift in the machine hits both alike.
-order() { (( $1 % 2 == 0 )) && echo "ours system" || echo "system ours"; }
+# Alternate the two variants of PAIR (ours and system but in section 9),
+# ABBA, so drift in the machine hits both alike.
+PAIR=(ours system)
+order() { (( $1 % 2 == 0 )) && echo "${PAIR[0]} ${PAIR[1]}" || echo "${PAIR[1]} ${PAIR[0]}"; }
 
 # alternate FIGURE ROUNDS HOST [ARG...]: ROUNDS runs of a host per library,
 # in ABBA order; each run's library checked and its lines recorded.
@@ -389,6 +411,15 @@ stripped_size() {
 } >>"$RES"
 
 # --- explanations: what dominates ------------------------------------------------
+# --- 9. logging off --------------------------------------------------------------
+# Section 1's warm loop, ours against ours with logging compiled out: what
+# the logging costs a call while it is off (issue 17: nothing, within noise).
+ROUNDS=$(scaled 6)
+say "9. warm OpenNamespace, logging off: ours and ours without logging, $ROUNDS rounds"
+PAIR=(ours nolog)
+alternate warm_nolog "$ROUNDS" "$BIN/open_warm" "$URI" "$DOM" 200 10 100 "$DAEMON_PID" 200
+PAIR=(ours system)
+
 say "explaining: strace -c and perf of the warm loop, strace -c of Enter*"
 for v in ours system; do
     # 1 batch of 1000 calls after 1 warm-up call, no floor loop: nearly all

@@ -160,6 +160,10 @@ lxcLogLeast(lxcLogSource *src)
 {
     lxcVirLogMessageFunc logMessage = lxcVirLogMessage();
 
+#ifdef LXC_LOG_COMPILED_OUT
+    /* bench/run.sh's baseline: the library as it was before it logged. */
+    logMessage = NULL;
+#endif
     if (!logMessage)
         return 0;
     /* A record below every priority: libvirt brings @src up to date with
