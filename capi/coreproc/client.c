@@ -37,11 +37,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "client.h"
 #include "coreload.h"
 #include "log.h"
 #include "pidlock.h"
-#include "proto.h"
 #include "spawn.h"
 
 #define REQUEST_ON_STACK 1024   /* larger requests are malloc()ed */
@@ -194,16 +194,13 @@ receiveRecord(int fd, char *buf, size_t size, channelRecord *rec)
 }
 
 /* Whether a record of @len bytes is the core process's words (its
- * stderr), not a reply: no room for a header, or not our magic. */
+ * stderr), not a reply. */
 static int
 isWords(const char *buf, ssize_t len)
 {
     lxcProcHeader hdr;
 
-    if (len < (ssize_t)sizeof(hdr))
-        return 1;
-    memcpy(&hdr, buf, sizeof(hdr));
-    return hdr.magic != LXC_PROC_MAGIC;
+    return lxcChanClassify(buf, (size_t)len, &hdr) == LXC_CHAN_WORDS;
 }
 
 /* A record without the magic: what the core process's runtime wrote to
@@ -292,62 +289,109 @@ leaveLocked(coreProc *p, waiter *self)
     }
 }
 
-/* A record of the Go core's (LXC_PROC_MSG_LOG) for the request @id,
- * logged as this process's own under LXC_LOG_NAME_RPC. A record the
- * request did not ask for breaks the channel's contract: logging off
- * costs no byte on it. */
-static void
-logRecordLocked(coreProc *p, ssize_t len, int nfds)
-{
-    const char *buf = p->buf;
-    char *strs[LXC_PROC_LOG_STRINGS] = { NULL };
-    size_t off = sizeof(lxcProcLog);
-    lxcProcLog lr;
-    waiter *w;
-    int i;
+/* Why the channel is given up on a record of a kind or size no reply has. */
+static const char unexpectedRecord[] = "sent a malformed answer (unexpected record)";
 
-    memcpy(&lr, buf, sizeof(lr));
-    for (w = p->waiters; w && w->id != lr.hdr.id; w = w->next)
+/* A record of the Go core's (LXC_PROC_MSG_LOG), decoded as @r, logged as
+ * this process's own under LXC_LOG_NAME_RPC. A record the request did not
+ * ask for breaks the channel's contract: logging off costs no byte on it. */
+static void
+logRecordLocked(coreProc *p, lxcChanResult r, const lxcChanLog *lr)
+{
+    waiter *w;
+
+    for (w = p->waiters; w && w->id != lr->id; w = w->next)
         ;
-    if (w && (w->logPriority <= 0 || lr.priority < w->logPriority)) {
+    if (w && (w->logPriority <= 0 || lr->priority < w->logPriority)) {
         endLocked(p, 0, "sent a log record that was not asked for");
         return;
     }
-    for (i = 0; i < LXC_PROC_LOG_STRINGS; i++) {
-        if (lr.len[i] > LXC_PROC_MAX_STRING || off + lr.len[i] > (size_t)len ||
-            !(strs[i] = strndup(buf + off, lr.len[i])))
-            break;
-        off += lr.len[i];
-    }
-    if (i == LXC_PROC_LOG_STRINGS && off == (size_t)len && nfds == 0 &&
-        lr.priority >= LXC_LOG_DEBUG && lr.priority <= LXC_LOG_ERROR) {
-        if (lxcLogEnabled(&rpcSource, lr.priority))
-            lxcLogMessage(&rpcSource, lr.priority, strs[0], strs[1], lr.line, "%s",
-                          strs[2]);
-    } else {
+    if (r != LXC_CHAN_OK) {
         endLocked(p, 0, "sent a malformed answer (log record)");
+        return;
     }
-    for (i = 0; i < LXC_PROC_LOG_STRINGS; i++)
-        free(strs[i]);
+    if (lxcLogEnabled(&rpcSource, lr->priority))
+        lxcLogMessage(&rpcSource, lr->priority, lr->file, lr->func, lr->line, "%s",
+                      lr->text);
+}
+
+/* An FDS record for @w, with the @nfds fds that rode on it (closed unless
+ * handed to @w). 1 when @w is answered, 0 when the channel was given up. */
+static int
+routeFdsLocked(coreProc *p, waiter *w, ssize_t len, int *fds, int nfds, int fdsLost)
+{
+    uint32_t announced = 0;
+    lxcChanResult r = lxcChanDecodeFds(p->buf, (size_t)len, nfds, &announced);
+
+    if (r == LXC_CHAN_FDS_COUNT && fdsLost && (int)announced > nfds) {
+        /* The kernel found no room for them here. */
+        closeFds(fds, nfds);
+        w->n = -1;
+        lxcCoreSetInternal(&w->err, "cannot receive the %u namespace fds: "
+                           "%s%s", announced, strerror(fdsLost),
+                           lxcProcLimitHint(fdsLost));
+        return 1;
+    }
+    if (r != LXC_CHAN_OK) {
+        closeFds(fds, nfds);
+        endLocked(p, 0, r == LXC_CHAN_FDS_COUNT ? "passed fewer fds than it announced" :
+                  unexpectedRecord);
+        return 0;
+    }
+    w->fds = NULL;
+    if (nfds > 0) {
+        if (!(w->fds = malloc(sizeof(int) * nfds))) {
+            closeFds(fds, nfds);
+            w->n = -1;
+            lxcCoreSetInternal(&w->err, "out of memory");
+            return 1;
+        }
+        memcpy(w->fds, fds, sizeof(int) * nfds);
+    }
+    w->n = nfds;
+    return 1;
+}
+
+/* An ERROR record for @w. 1 when @w is answered, 0 when the channel was
+ * given up. */
+static int
+routeErrorLocked(coreProc *p, waiter *w, ssize_t len)
+{
+    lxcCoreError err;
+    lxcChanResult r = lxcChanDecodeError(p->buf, (size_t)len, &err);
+
+    if (r != LXC_CHAN_OK) {
+        endLocked(p, 0, r == LXC_CHAN_SHORT ? unexpectedRecord :
+                  "sent a malformed answer (error strings)");
+        return 0;
+    }
+    w->err = err;
+    w->n = -1;
+    return 1;
 }
 
 /* Hands one received record to its waiter. */
 static void
 routeLocked(coreProc *p, ssize_t len, int *fds, int nfds, int fdsLost)
 {
-    const char *buf = p->buf;
     lxcProcHeader hdr;
+    lxcChanResult r;
+    lxcChanLog lr;
     waiter *w;
+    int answered;
 
-    if (isWords(buf, len)) {
+    if (lxcChanClassify(p->buf, (size_t)len, &hdr) == LXC_CHAN_WORDS) {
         closeFds(fds, nfds);
-        keepWordsLocked(p, buf, (size_t)len);
+        keepWordsLocked(p, p->buf, (size_t)len);
         return;
     }
-    memcpy(&hdr, buf, sizeof(hdr));
-    if (hdr.kind == LXC_PROC_MSG_LOG && len >= (ssize_t)sizeof(lxcProcLog)) {
+    /* Logged even when its call gave up. One shorter than a log record
+     * goes the way of any other record of its id: an unexpected one. */
+    if (hdr.kind == LXC_PROC_MSG_LOG &&
+        (r = lxcChanDecodeLog(p->buf, (size_t)len, nfds, &lr)) != LXC_CHAN_SHORT) {
         closeFds(fds, nfds);
-        logRecordLocked(p, len, nfds);
+        logRecordLocked(p, r, &lr);
+        lxcChanLogFree(&lr);
         return;
     }
     for (w = p->waiters; w && w->id != hdr.id; w = w->next)
@@ -356,76 +400,20 @@ routeLocked(coreProc *p, ssize_t len, int *fds, int nfds, int fdsLost)
         closeFds(fds, nfds); /* a call that gave up; never leak */
         return;
     }
-    if (hdr.kind == LXC_PROC_MSG_FDS && len == sizeof(lxcProcFds)) {
-        lxcProcFds fr;
-
-        memcpy(&fr, buf, sizeof(fr));
-        if (fdsLost && (int)fr.nfds > nfds) {
-            /* The kernel found no room for them here. */
-            closeFds(fds, nfds);
-            w->n = -1;
-            lxcCoreSetInternal(&w->err, "cannot receive the %u namespace fds: "
-                               "%s%s", fr.nfds, strerror(fdsLost),
-                               lxcProcLimitHint(fdsLost));
-            goto done;
-        }
-        if ((int)fr.nfds != nfds) {
-            closeFds(fds, nfds);
-            endLocked(p, 0, "passed fewer fds than it announced");
-            return;
-        }
-        w->fds = NULL;
-        if (nfds > 0) {
-            if (!(w->fds = malloc(sizeof(int) * nfds))) {
-                closeFds(fds, nfds);
-                w->n = -1;
-                lxcCoreSetInternal(&w->err, "out of memory");
-                goto done;
-            }
-            memcpy(w->fds, fds, sizeof(int) * nfds);
-        }
-        w->n = nfds;
-    } else if (hdr.kind == LXC_PROC_MSG_ERROR && len >= (ssize_t)sizeof(lxcProcError)) {
-        lxcProcError er;
-        char **strs[LXC_PROC_ERROR_STRINGS] = {
-            &w->err.message, &w->err.str1, &w->err.str2, &w->err.str3,
-        };
-        size_t off = sizeof(er);
-        int i;
-
+    if (hdr.kind == LXC_PROC_MSG_FDS) {
+        answered = routeFdsLocked(p, w, len, fds, nfds, fdsLost);
+    } else if (hdr.kind == LXC_PROC_MSG_ERROR) {
         closeFds(fds, nfds);
-        memcpy(&er, buf, sizeof(er));
-        memset(&w->err, 0, sizeof(w->err));
-        for (i = 0; i < LXC_PROC_ERROR_STRINGS; i++) {
-            if (er.len[i] == LXC_PROC_NULL_STRING)
-                continue;
-            if (er.len[i] > LXC_PROC_MAX_STRING || off + er.len[i] > (size_t)len)
-                break;
-            if ((*strs[i] = strndup(buf + off, er.len[i])))
-                off += er.len[i];
-        }
-        if (i < LXC_PROC_ERROR_STRINGS || off != (size_t)len) {
-            free(w->err.message);
-            free(w->err.str1);
-            free(w->err.str2);
-            free(w->err.str3);
-            endLocked(p, 0, "sent a malformed answer (error strings)");
-            return;
-        }
-        w->err.code = er.code;
-        w->err.domain = er.domain;
-        w->err.level = er.level;
-        w->err.int1 = er.int1;
-        w->err.int2 = er.int2;
-        w->n = -1;
+        answered = routeErrorLocked(p, w, len);
     } else {
         closeFds(fds, nfds);
-        endLocked(p, 0, "sent a malformed answer (unexpected record)");
-        return;
+        endLocked(p, 0, unexpectedRecord);
+        answered = 0;
     }
- done:
-    w->done = 1;
-    pthread_cond_signal(&w->cond);
+    if (answered) {
+        w->done = 1;
+        pthread_cond_signal(&w->cond);
+    }
 }
 
 /* Why the kernel passed fewer fds than were sent (MSG_CTRUNC with room
@@ -525,15 +513,11 @@ sendRequest(coreProc *p, const waiter *w, int inflight, const lxcCoreRequest *re
             size_t urilen, size_t namelen)
 {
     char onStack[REQUEST_ON_STACK], *buf = onStack;
-    size_t len = sizeof(lxcProcOpen) + urilen + namelen;
     lxcProcOpen rq;
+    size_t len;
     ssize_t r;
 
-    if (len > sizeof(onStack) && !(buf = malloc(len)))
-        return -1;
     memset(&rq, 0, sizeof(rq));
-    rq.hdr.magic = LXC_PROC_MAGIC;
-    rq.hdr.kind = LXC_PROC_MSG_OPEN;
     rq.hdr.id = w->id;
     rq.urilen = urilen;
     rq.namelen = namelen;
@@ -543,9 +527,11 @@ sendRequest(coreProc *p, const waiter *w, int inflight, const lxcCoreRequest *re
     rq.inflight = (uint32_t)inflight;
     rq.logpriority = w->logPriority;
     memcpy(rq.uuid, req->uuid, sizeof(rq.uuid));
-    memcpy(buf, &rq, sizeof(rq));
-    memcpy(buf + sizeof(rq), req->uri, urilen);
-    memcpy(buf + sizeof(rq) + urilen, req->name, namelen);
+    len = lxcChanOpenLen(&rq);
+    if (len > sizeof(onStack) && !(buf = malloc(len)))
+        return -1;
+    /* It fits: lxcProcOpenNamespace checked the lengths. */
+    lxcChanEncodeOpen(buf, len, &rq, req->uri, req->name);
     while ((r = send(p->fd, buf, len, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
     if (buf != onStack)

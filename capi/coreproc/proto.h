@@ -29,6 +29,9 @@
  * panic, "fatal error: ...") arrives as records without the magic, which
  * the caller keeps as the core process's last words for the error it
  * reports, and never prints.
+ *
+ * Both ends write and read records through one codec, channel.c
+ * (channel.h), which makes every check described here.
  */
 #ifndef LXC_COREPROC_PROTO_H
 #define LXC_COREPROC_PROTO_H

@@ -39,7 +39,7 @@
 
 #include "coreabi.h"
 #include "coreload.h"
-#include "proto.h"
+#include "channel.h"
 
 /* Besides the main thread; see LXC_CORE_MAX_CALLERS. */
 #define MAX_SPARES (LXC_CORE_MAX_CALLERS - 1)
@@ -56,17 +56,6 @@ static lxcCoreOpenFunc coreOpen;
 static char loadFailure[PATH_MAX + 512]; /* why coreOpen is NULL */
 static int waiting, spares;           /* atomics */
 
-static uint32_t
-stringLen(const char *s)
-{
-    size_t n;
-
-    if (!s)
-        return LXC_PROC_NULL_STRING;
-    n = strlen(s);
-    return n > LXC_PROC_MAX_STRING ? LXC_PROC_MAX_STRING : (uint32_t)n;
-}
-
 static void
 sendRecord(struct msghdr *msg)
 {
@@ -75,52 +64,28 @@ sendRecord(struct msghdr *msg)
         ;
 }
 
-/* Sends @hdrlen bytes of @hdr, then the @n strings: @lens gets their
- * lengths (in @hdr, which is copied after they are set). */
+/* Sends the first @len bytes of @buf, a record without fds. */
 static void
-sendWithStrings(void *hdr, size_t hdrlen, const char *const *strs, int n,
-                uint32_t *lens)
+sendBytes(char *buf, size_t len)
 {
-    static __thread char buf[LXC_PROC_MAX_MSG];
-    size_t total = hdrlen;
-    struct iovec iov;
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
     struct msghdr msg;
-    int i;
 
-    for (i = 0; i < n; i++) {
-        lens[i] = stringLen(strs[i]);
-        if (lens[i] != LXC_PROC_NULL_STRING) {
-            memcpy(buf + total, strs[i], lens[i]);
-            total += lens[i];
-        }
-    }
-    memcpy(buf, hdr, hdrlen);
-    iov.iov_base = buf;
-    iov.iov_len = total;
     memset(&msg, 0, sizeof(msg));
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     sendRecord(&msg);
 }
 
+/* Each thread's record being sent. Every record fits (the encoders cut
+ * strings at LXC_PROC_MAX_STRING), but LXC_PROC_MAX_MSG is too much for a
+ * stack, and threads answer concurrently. */
+static __thread char sendBuf[LXC_PROC_MAX_MSG];
+
 static void
 replyError(uint64_t id, const lxcCoreError *err)
 {
-    const char *strs[LXC_PROC_ERROR_STRINGS] = {
-        err->message, err->str1, err->str2, err->str3,
-    };
-    lxcProcError hdr;
-
-    memset(&hdr, 0, sizeof(hdr));
-    hdr.hdr.magic = LXC_PROC_MAGIC;
-    hdr.hdr.kind = LXC_PROC_MSG_ERROR;
-    hdr.hdr.id = id;
-    hdr.code = err->code;
-    hdr.domain = err->domain;
-    hdr.level = err->level;
-    hdr.int1 = err->int1;
-    hdr.int2 = err->int2;
-    sendWithStrings(&hdr, sizeof(hdr), strs, LXC_PROC_ERROR_STRINGS, hdr.len);
+    sendBytes(sendBuf, lxcChanEncodeError(sendBuf, sizeof(sendBuf), id, err));
 }
 
 /* lxcCoreLogFunc: one record of the Go core's, to the caller, who logs it.
@@ -129,16 +94,9 @@ static void
 sendLog(void *opaque, int priority, const char *file, const char *func,
         int line, const char *text)
 {
-    const char *strs[LXC_PROC_LOG_STRINGS] = { file, func, text };
-    lxcProcLog hdr;
-
-    memset(&hdr, 0, sizeof(hdr));
-    hdr.hdr.magic = LXC_PROC_MAGIC;
-    hdr.hdr.kind = LXC_PROC_MSG_LOG;
-    hdr.hdr.id = *(const uint64_t *)opaque;
-    hdr.priority = priority;
-    hdr.line = line;
-    sendWithStrings(&hdr, sizeof(hdr), strs, LXC_PROC_LOG_STRINGS, hdr.len);
+    sendBytes(sendBuf, lxcChanEncodeLog(sendBuf, sizeof(sendBuf),
+                                        *(const uint64_t *)opaque, priority,
+                                        file, func, line, text));
 }
 
 static void
@@ -148,16 +106,12 @@ replyFds(uint64_t id, const int *fds, int n)
         struct cmsghdr align;
         char buf[CMSG_SPACE(sizeof(int) * LXC_PROC_MAX_FDS)];
     } control;
-    lxcProcFds hdr;
-    struct iovec iov = { .iov_base = &hdr, .iov_len = sizeof(hdr) };
+    char hdr[sizeof(lxcProcFds)];
+    struct iovec iov = { .iov_base = hdr };
     struct msghdr msg;
     struct cmsghdr *cmsg;
 
-    memset(&hdr, 0, sizeof(hdr));
-    hdr.hdr.magic = LXC_PROC_MAGIC;
-    hdr.hdr.kind = LXC_PROC_MSG_FDS;
-    hdr.hdr.id = id;
-    hdr.nfds = n;
+    iov.iov_len = lxcChanEncodeFds(hdr, sizeof(hdr), id, n);
     memset(&msg, 0, sizeof(msg));
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -251,20 +205,19 @@ serve(const char *buf, size_t len)
 {
     lxcProcOpen rq;
     lxcCoreError err;
+    const char *strings;
+    lxcChanResult r;
     int n = -1, *fds = NULL, i;
 
     memset(&err, 0, sizeof(err));
-    if (len < sizeof(rq))
+    r = lxcChanDecodeOpen(buf, len, &rq, &strings);
+    if (r == LXC_CHAN_SHORT)
         return; /* no id to answer to; the caller's deadline tells it */
-    memcpy(&rq, buf, sizeof(rq));
-    if (rq.hdr.magic != LXC_PROC_MAGIC || rq.hdr.kind != LXC_PROC_MSG_OPEN ||
-        rq.urilen > LXC_PROC_MAX_STRING || rq.namelen > LXC_PROC_MAX_STRING ||
-        len != sizeof(rq) + rq.urilen + rq.namelen ||
-        memchr(buf + sizeof(rq), '\0', rq.urilen + rq.namelen)) {
+    if (r != LXC_CHAN_OK) {
         lxcCoreSetInternal(&err, "the core process got a malformed request");
     } else {
         keepOneWaiting(rq.inflight);
-        n = callCore(&rq, buf + sizeof(rq), &fds, &err);
+        n = callCore(&rq, strings, &fds, &err);
     }
     if (n >= 0) {
         replyFds(rq.hdr.id, fds, n);

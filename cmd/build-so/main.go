@@ -32,11 +32,11 @@ const (
 
 var cSources = []string{
 	"capi/virt.c", "capi/log.c", "capi/enter_namespace.c", "capi/enter_seclabel.c",
-	"capi/enter_cgroup.c", "capi/open_namespace.c", "capi/coreproc/client.c", "capi/coreproc/spawn.c",
-	"capi/coreproc/locate.c", "capi/coreload.c",
+	"capi/enter_cgroup.c", "capi/open_namespace.c", "capi/coreproc/client.c", "capi/coreproc/channel.c",
+	"capi/coreproc/spawn.c", "capi/coreproc/locate.c", "capi/coreload.c",
 }
 
-var helperSources = []string{"capi/coreproc/server.c", "capi/coreload.c"}
+var helperSources = []string{"capi/coreproc/server.c", "capi/coreproc/channel.c", "capi/coreload.c"}
 
 func main() {
 	coreOnly := flag.Bool("core", false, "build only the Go core, into the file named by -o")
