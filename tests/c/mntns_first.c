@@ -12,6 +12,9 @@
  *                (opened before), as a caller entering a container would
  *   chroot=DIR   chroot() into DIR (an empty directory): neither the
  *                library's files nor the daemon's socket are there
+ *   userns       setns() into lxcgo-userns's init's user namespace, then
+ *                its mount namespace: no privilege is left over the
+ *                daemon's mount namespace (a deliberate difference)
  *
  * Prints "lib <path>", one scenario line (tc.h) with "exact=1" when the fds
  * are the container init's six namespaces in the daemon's order, and
@@ -27,7 +30,7 @@ static int
 moveAway(const char *mode, pid_t init)
 {
     char path[64];
-    int mnt = -1, root = -1, ret = -1;
+    int mnt = -1, root = -1, user = -1, ret = -1;
 
     if (strncmp(mode, "chroot=", 7) == 0)
         return chroot(mode + 7) == 0 && chdir("/") == 0 ? 0 : -1;
@@ -38,6 +41,10 @@ moveAway(const char *mode, pid_t init)
     if (strcmp(mode, "root") == 0 &&
         (root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         goto cleanup;
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
+    if (strcmp(mode, "userns") == 0 &&
+        ((user = open(path, O_RDONLY | O_CLOEXEC)) < 0 || setns(user, CLONE_NEWUSER) < 0))
+        goto cleanup;
     if (setns(mnt, CLONE_NEWNS) < 0)
         goto cleanup;
     if (root >= 0 && (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0))
@@ -46,6 +53,8 @@ moveAway(const char *mode, pid_t init)
  cleanup:
     if (root >= 0)
         close(root);
+    if (user >= 0)
+        close(user);
     close(mnt);
     return ret;
 }
@@ -54,13 +63,13 @@ int
 main(int argc, char **argv)
 {
     virConnectPtr conn;
-    virDomainPtr dom;
+    virDomainPtr dom, where;
     nsSet init;
     int *fds = NULL, n, i, threads;
     char buf[64];
 
     if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "hold") != 0)) {
-        fprintf(stderr, "usage: mntns_first mnt|root|chroot=DIR [hold]\n");
+        fprintf(stderr, "usage: mntns_first mnt|root|chroot=DIR|userns [hold]\n");
         return 2;
     }
     tcPrintLib();
@@ -71,8 +80,9 @@ main(int argc, char **argv)
         fprintf(stderr, "cannot see lxcgo-plain's init's namespaces\n");
         return 2;
     }
+    where = strcmp(argv[1], "userns") == 0 ? tcDomain(conn, "lxcgo-userns") : dom;
     threads = tcThreads();
-    if (moveAway(argv[1], init.init) < 0) {
+    if (moveAway(argv[1], tcInitPid(where)) < 0) {
         fprintf(stderr, "cannot move to %s: %s\n", argv[1], strerror(errno));
         return 2;
     }

@@ -26,9 +26,9 @@ func mntnsSystem(t *testing.T, mode string) string {
 }
 
 // mntnsOurs runs one mode with our library and returns its scenario line;
-// inspect is given the caller's core process while the caller still holds
-// it.
-func mntnsOurs(t *testing.T, mode string, inspect func(core int)) string {
+// inspect is given the caller's core processes while the caller is still
+// there.
+func mntnsOurs(t *testing.T, mode string, inspect func(cores []int)) string {
 	t.Helper()
 	cmd := command(t, program(t, "mntns_first"), mode, "hold")
 	cmd.Env = libEnv(t, false)
@@ -55,12 +55,7 @@ func mntnsOurs(t *testing.T, mode string, inspect func(core int)) string {
 	for sc.Scan() {
 		out = append(out, sc.Text())
 		if pid, ok := strings.CutPrefix(sc.Text(), "caller "); ok {
-			cores := coreProcsOf(t, atoi(t, "caller", pid))
-			if len(cores) != 1 {
-				t.Fatalf("mntns_first %s: core processes %v, want one\n%s", mode, cores,
-					strings.Join(out, "\n"))
-			}
-			inspect(cores[0])
+			inspect(coreProcsOf(t, atoi(t, "caller", pid)))
 			break
 		}
 	}
@@ -90,7 +85,11 @@ func TestMountNamespaceFirstCall(t *testing.T) {
 			if f := fields(sys); f["ret"] != "6" || f["exact"] != "1" || f["threads"] != "1" {
 				t.Fatalf("system library: %s (want the six namespaces, single-threaded)", sys)
 			}
-			ours := mntnsOurs(t, mode, func(core int) {
+			ours := mntnsOurs(t, mode, func(cores []int) {
+				if len(cores) != 1 {
+					t.Fatalf("%s: core processes %v, want one", mode, cores)
+				}
+				core := cores[0]
 				// Started from the library's own files, in the world where
 				// they and the daemon's socket are: the daemon's.
 				want := filepath.Join(buildDir(t), "libvirt-lxc-core.so")
@@ -107,4 +106,23 @@ func TestMountNamespaceFirstCall(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Differs: a caller that entered a container's user namespace too has no
+// privilege left over its daemon's mount namespace, nor for a connection
+// of its own as the root it was: its first call fails, saying so, where
+// libvirt's library answers on the connection it has.
+func TestDiffersMountNamespaceFirstCallUserns(t *testing.T) {
+	testbed(t)
+	if f := fields(mntnsSystem(t, "userns")); f["ret"] != "6" || f["exact"] != "1" {
+		t.Fatalf("system library: %v (want the six namespaces)", f)
+	}
+	ours := fields(mntnsOurs(t, "userns", func(cores []int) {
+		if len(cores) != 0 {
+			t.Errorf("core processes %v started from the container's files", cores)
+		}
+	}))
+	expect(t, "userns", ours, map[string]string{"ret": "-1", "code": "1", "exact": "0", "threads": "1"})
+	wantMsg(t, "userns", ours, "from another mount namespace or root than the one this process connected in",
+		"found no way back to its daemon's", "CAP_SYS_ADMIN")
 }
