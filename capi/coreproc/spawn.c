@@ -117,18 +117,6 @@ typedef struct {
                                 * where it connected, and no way back */
 } spawnSetup;
 
-int
-lxcProcFindHelper(char *path, size_t len)
-{
-    lxcCorePlaces places;
-    int i = -1;
-
-    if (lxcCoreFilePlaces(LXC_OPEN_HELPER_FILE, places) == 0)
-        i = lxcCoreFirstPlace(places);
-    snprintf(path, len, "%s", places[i < 0 ? 0 : i]);
-    return i < 0 ? -1 : 0;
-}
-
 /* The kernel's struct sigaction. glibc's sigaction() is not a plain
  * system call: for SIGABRT it takes glibc's abort lock, which another
  * thread of the caller may hold (seen: a child hung for good in
