@@ -57,26 +57,34 @@ libraryDir(char *dir, size_t len)
 }
 
 /* Installed: <libdir>/LXC_CORE_SUBDIR/@file; build tree: beside the
- * library. */
+ * library. Paths only: where they lead depends on where the process stands
+ * (spawn.c). */
 int
-lxcCoreFindFile(const char *file, char *path, size_t len)
+lxcCoreFilePlaces(const char *file, lxcCorePlaces places)
 {
     char dir[PATH_MAX];
-    const char *subdirs[] = { LXC_CORE_SUBDIR "/", "" };
+    const char *subdirs[LXC_CORE_PLACES] = { LXC_CORE_SUBDIR "/", "" };
     size_t i;
 
-    path[0] = '\0';
+    for (i = 0; i < LXC_CORE_PLACES; i++)
+        places[i][0] = '\0';
     if (libraryDir(dir, sizeof(dir)) < 0)
         return -1;
-    for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-        if (snprintf(path, len, "%s/%s%s", dir, subdirs[i], file) >= (int)len) {
-            path[0] = '\0';
+    for (i = 0; i < LXC_CORE_PLACES; i++) {
+        if (snprintf(places[i], sizeof(places[i]), "%s/%s%s", dir, subdirs[i],
+                     file) >= (int)sizeof(places[i]))
             return -1;
-        }
-        if (access(path, F_OK) == 0)
-            return 0;
     }
-    /* Name the installed location in the caller's error. */
-    snprintf(path, len, "%s/%s%s", dir, subdirs[0], file);
+    return 0;
+}
+
+int
+lxcCoreFirstPlace(lxcCorePlaces places)
+{
+    int i;
+
+    for (i = 0; i < LXC_CORE_PLACES; i++)
+        if (places[i][0] && access(places[i], F_OK) == 0)
+            return i;
     return -1;
 }

@@ -2,13 +2,21 @@
 #ifndef LXC_COREPROC_LOCATE_H
 #define LXC_COREPROC_LOCATE_H
 
+#include <limits.h>
 #include <stddef.h>
 
-/* Finds @file where libvirt-lxc.so.0's private files are looked for:
- * <dir of libvirt-lxc.so.0>/LXC_CORE_SUBDIR/@file (installed), else
- * <dir>/@file (build tree). 0 with @path set; -1 with @path naming the
- * installed location, or empty when the library's own directory is
- * unknown. */
-int lxcCoreFindFile(const char *file, char *path, size_t len);
+/* Where libvirt-lxc.so.0's private files are looked for, in this order:
+ * <dir of libvirt-lxc.so.0>/LXC_CORE_SUBDIR/<file> (installed), then
+ * <dir>/<file> (build tree). */
+#define LXC_CORE_PLACES 2
+typedef char lxcCorePlaces[LXC_CORE_PLACES][PATH_MAX + 64];
+
+/* Fills @places for @file, touching no file: 0, or -1 (every place empty)
+ * when the library's own directory is unknown. */
+int lxcCoreFilePlaces(const char *file, lxcCorePlaces places);
+
+/* The index of the first of @places that exists from where this process
+ * stands, or -1. System calls only (spawn.c's children use it). */
+int lxcCoreFirstPlace(lxcCorePlaces places);
 
 #endif

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -364,29 +365,25 @@ raiseLimits(void)
     return 0;
 }
 
-/* The core, loaded from this program's own directory. */
+/* The core, loaded from this program's own directory: named by the path
+ * this program was started by (AT_EXECFN), which spawn.c resolved where
+ * this process stands (the caller's mount namespace and root, or its
+ * daemon's: spawn.c), and which leads to the same directory here. Not
+ * /proc/self/exe: in a container's mount namespace /proc is the container's
+ * pid namespace's, where this process has no entry. */
 static void
 loadCore(void)
 {
-    char self[PATH_MAX], path[PATH_MAX + sizeof(LXC_CORE_FILE) + 1];
-    ssize_t len;
-    char *slash;
+    const char *exe = (const char *)getauxval(AT_EXECFN);
+    const char *slash = exe ? strrchr(exe, '/') : NULL;
+    char path[PATH_MAX + sizeof(LXC_CORE_FILE) + 1];
 
-    /* The kernel's name for this executable, not argv[0]. */
-    len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (len < 0) {
-        snprintf(loadFailure, sizeof(loadFailure),
-                 "cannot find the core process's own path: %s", strerror(errno));
-        return;
-    }
-    self[len] = '\0';
-    if (!(slash = strrchr(self, '/'))) {
+    if (!slash || (size_t)(slash - exe) >= PATH_MAX) {
         snprintf(loadFailure, sizeof(loadFailure), "odd path of the core process: %s",
-                 self);
+                 exe ? exe : "(none)");
         return;
     }
-    *slash = '\0';
-    snprintf(path, sizeof(path), "%s/%s", self, LXC_CORE_FILE);
+    snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - exe), exe, LXC_CORE_FILE);
     if (access(path, F_OK) < 0) {
         snprintf(loadFailure, sizeof(loadFailure),
                  "the Go core of libvirt-lxc.so.0 is missing: expected %s", path);

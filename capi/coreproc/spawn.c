@@ -33,6 +33,33 @@
  *
  * The program is found relative to this library only, never through the
  * environment; a setuid caller hands it no variable at all.
+ *
+ * Hazard: where the caller stands on its first call need not be where it
+ * connected, nor where this library was loaded from: it may have entered a
+ * container's mount namespace (setns() with an fd of /proc/<init>/ns/mnt
+ * it opened itself) or chroot()ed, and only then make its first call.
+ * libvirt's library answers on the connection it already has, so ours
+ * must too. There the library's path may lead nowhere, or to files the
+ * container controls (running them would hand the container this caller's
+ * credentials and pidfd); the daemon's socket path may lead nowhere or to
+ * another daemon; and the Go core reads /proc/<caller>/, which a
+ * container's /proc (its own pid namespace's) lacks. So the core process
+ * starts where the caller stands only when its program is found at the
+ * library's path there and /proc/self is this process: one access() more
+ * than looking the program up, the normal case's whole cost (and server.c
+ * no longer reads /proc/self/exe). Anywhere else the core child goes back
+ * to the mount namespace of the daemon this caller is connected to
+ * (goBack()), where the library's files and the socket its connection was
+ * made through are, and starts from there. Where it cannot, the call fails
+ * saying so rather than run what it found where the caller stands:
+ * going back needs CAP_SYS_ADMIN over the daemon's mount namespace (a
+ * caller that also entered a container's user namespace has none left),
+ * Linux 5.8 (setns() by pidfd: the container's /proc has no
+ * /proc/<daemon>/ns/mnt), and the caller's connection among its fds.
+ * Remains: a caller whose new root has the library's files and a /proc of
+ * its own pid namespace (a chroot set up as a whole system) is taken at
+ * its word: its core process starts there and dials the daemon's socket
+ * path as it leads there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +75,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +87,8 @@
 #define HELPER_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRATCH_FD 10          /* above the fds the child arranges */
 #define CHILD_STACK (64 * 1024) /* each of the two children's */
+/* The most of the caller's fds goBack() looks at. */
+#define SCAN_FDS_MAX 65536
 
 /* Read by the core's socket selection (internal/core/uri.go), as libvirt's
  * client reads them with secure_getenv(). */
@@ -69,7 +99,9 @@ static const char *const passedEnv[] = {
 
 /* Everything the child needs, prepared before clone(). */
 typedef struct {
-    char path[PATH_MAX + 64];
+    lxcCorePlaces places;      /* where the program may be (locate.h) */
+    int place;                 /* the one found, or -1 */
+    pid_t caller;              /* getpid() of the caller */
     char channelArg[16];       /* argv: LXC_PROC_CHANNEL_FD */
     char callerArg[16];        /* argv: LXC_PROC_CALLER_FD */
     char *argv[4];
@@ -80,13 +112,10 @@ typedef struct {
     char *stack;               /* CHILD_STACK for each child */
     pid_t core;                /* set by the intermediate */
     int startErrno;            /* set by either child when it fails */
+    int away;                  /* set by the core child: found the program
+                                * where the caller stands, which is not
+                                * where it connected, and no way back */
 } spawnSetup;
-
-int
-lxcProcFindHelper(char *path, size_t len)
-{
-    return lxcCoreFindFile(LXC_OPEN_HELPER_FILE, path, len);
-}
 
 /* The kernel's struct sigaction. glibc's sigaction() is not a plain
  * system call: for SIGABRT it takes glibc's abort lock, which another
@@ -145,6 +174,89 @@ arrangeFds(const spawnSetup *ss)
                         ~0U, 0);
 }
 
+/* The pid of the process at the other end of the caller's @fd, when @fd
+ * is a connection to a daemon: a connected UNIX stream socket with a path,
+ * served by root or by the caller's euid (a setuid caller's inherited fds
+ * may be anyone's), not the caller itself (socketpairs); else 0.
+ * *@libvirt is set when the path is under a libvirt/ directory (the
+ * sockets libvirt's clients use: LOCALSTATEDIR/run/libvirt/,
+ * $XDG_RUNTIME_DIR/libvirt/). */
+static pid_t
+daemonPeer(const spawnSetup *ss, int fd, int *libvirt)
+{
+    struct ucred cred;
+    struct sockaddr_un addr;
+    socklen_t len = sizeof(cred);
+    int type;
+    size_t i;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+        cred.pid <= 0 || cred.pid == ss->caller ||
+        (cred.uid != 0 && cred.uid != geteuid()))
+        return 0;
+    len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+        return 0;
+    memset(&addr, 0, sizeof(addr));
+    len = sizeof(addr) - 1; /* keeps a NUL at the end */
+    if (getpeername(fd, (struct sockaddr *)&addr, &len) < 0 ||
+        addr.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path) ||
+        addr.sun_path[0] != '/')
+        return 0;
+    *libvirt = 0;
+    for (i = 0; addr.sun_path[i]; i++)
+        if (strncmp(addr.sun_path + i, "/libvirt/", 9) == 0)
+            *libvirt = 1;
+    return cred.pid;
+}
+
+/* Into the mount namespace of @pid, where the program must then be found:
+ * 0, or -1 (nothing changed when setns() failed). */
+static int
+enterMountsOf(spawnSetup *ss, pid_t pid)
+{
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0), r;
+
+    if (fd < 0)
+        return -1;
+    r = setns(fd, CLONE_NEWNS); /* Linux 5.8: a pidfd */
+    close(fd);
+    if (r < 0)
+        return -1;
+    ss->place = lxcCoreFirstPlace(ss->places);
+    return ss->place < 0 ? -1 : 0;
+}
+
+/* Back to where this caller connected (see the top of this file): the
+ * mount namespace (and so root) of the daemon at the other end of one of
+ * its fds, one under libvirt/ first. Only this child's fs and namespaces
+ * change (no CLONE_FS); the caller's fd table is scanned on this child's
+ * copy of it. 0 when the program is found there. */
+static int
+goBack(spawnSetup *ss)
+{
+    struct rlimit rl;
+    pid_t peer, libvirtPeer = 0, otherPeer = 0;
+    int fd, last = SCAN_FDS_MAX, libvirt;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)last)
+        last = (int)rl.rlim_cur;
+    for (fd = 0; fd < last && !libvirtPeer; fd++) {
+        if (fd == ss->channel || fd == ss->pidfd ||
+            !(peer = daemonPeer(ss, fd, &libvirt)))
+            continue;
+        if (libvirt)
+            libvirtPeer = peer;
+        else if (!otherPeer)
+            otherPeer = peer;
+    }
+    if (libvirtPeer && enterMountsOf(ss, libvirtPeer) == 0)
+        return 0;
+    if (otherPeer && enterMountsOf(ss, otherPeer) == 0)
+        return 0;
+    return -1;
+}
+
 /* The core process until it execs, on its own stack, in the caller's
  * memory. */
 static int
@@ -153,8 +265,14 @@ coreChild(void *arg)
     spawnSetup *ss = arg;
     struct kernelSigaction dfl;
     unsigned long none = 0;
-    int sig;
+    int sig, foundHere = ss->place >= 0;
 
+    /* Where the caller stands is where it connected, or it goes back. */
+    if ((!foundHere || access("/proc/self", F_OK) < 0) && goBack(ss) < 0) {
+        ss->away = foundHere;
+        errno = foundHere ? EPERM : ENOENT;
+        goto fail;
+    }
     if (arrangeFds(ss) < 0)
         goto fail;
     /* The caller blocked every signal around clone(): drop its handlers
@@ -167,7 +285,7 @@ coreChild(void *arg)
     if (setsid() < 0 || chdir("/") < 0)
         goto fail;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
-    execve(ss->path, ss->argv, ss->envp);
+    execve(ss->places[ss->place], ss->argv, ss->envp);
  fail:
     /* errno is the suspended calling thread's (shared memory). */
     ss->startErrno = errno ? errno : EINVAL;
@@ -204,15 +322,14 @@ setupPrepare(spawnSetup *ss, lxcCoreError *err)
 
     memset(ss, 0, sizeof(*ss));
     ss->channel = ss->pidfd = -1;
-    if (lxcProcFindHelper(ss->path, sizeof(ss->path)) < 0) {
-        if (ss->path[0])
-            lxcCoreSetInternal(err, "the core process of libvirt-lxc.so.0 is "
-                               "missing: expected %s", ss->path);
-        else
-            lxcCoreSetInternal(err, "cannot find the directory of libvirt-lxc.so.0: "
-                               "%s%s", strerror(errno), lxcProcLimitHint(errno));
+    if (lxcCoreFilePlaces(LXC_OPEN_HELPER_FILE, ss->places) < 0) {
+        lxcCoreSetInternal(err, "cannot find the directory of libvirt-lxc.so.0: "
+                           "%s%s", strerror(errno), lxcProcLimitHint(errno));
         return -1;
     }
+    /* Not found here: the core child looks again where the caller
+     * connected. */
+    ss->place = lxcCoreFirstPlace(ss->places);
     snprintf(ss->channelArg, sizeof(ss->channelArg), "%d", LXC_PROC_CHANNEL_FD);
     snprintf(ss->callerArg, sizeof(ss->callerArg), "%d", LXC_PROC_CALLER_FD);
     ss->argv[0] = (char *)LXC_OPEN_HELPER_FILE;
@@ -268,6 +385,24 @@ startCore(spawnSetup *ss)
     return ss->core;
 }
 
+static void
+spawnFailed(const spawnSetup *ss, lxcCoreError *err)
+{
+    if (ss->away)
+        lxcCoreSetInternal(err, "cannot start the core process of libvirt-lxc.so.0 "
+                           "from another mount namespace or root than the one "
+                           "this process connected in, and found no way back "
+                           "to its daemon's (going back needs CAP_SYS_ADMIN "
+                           "over that mount namespace)");
+    else if (ss->place < 0 && ss->startErrno == ENOENT)
+        lxcCoreSetInternal(err, "the core process of libvirt-lxc.so.0 is "
+                           "missing: expected %s", ss->places[0]);
+    else
+        lxcCoreSetInternal(err, "cannot start the core process %s: %s%s",
+                           ss->places[ss->place < 0 ? 0 : ss->place],
+                           strerror(ss->startErrno), lxcProcLimitHint(ss->startErrno));
+}
+
 int
 lxcProcSpawn(int *fd, pid_t *pid, char *path, size_t pathlen, lxcCoreError *err)
 {
@@ -277,7 +412,7 @@ lxcProcSpawn(int *fd, pid_t *pid, char *path, size_t pathlen, lxcCoreError *err)
 
     if (setupPrepare(&ss, err) < 0)
         return -1;
-    snprintf(path, pathlen, "%s", ss.path);
+    snprintf(path, pathlen, "%s", ss.places[ss.place < 0 ? 0 : ss.place]);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         lxcCoreSetInternal(err, "cannot create the channel to the core process: %s%s",
                            strerror(errno), lxcProcLimitHint(errno));
@@ -286,15 +421,16 @@ lxcProcSpawn(int *fd, pid_t *pid, char *path, size_t pathlen, lxcCoreError *err)
     ss.channel = sv[1];
     /* Without pidfds (Linux < 5.3) the core process still ends with its
      * channel; with them also when a forked child keeps a copy of it. */
-    ss.pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    ss.caller = getpid();
+    ss.pidfd = (int)syscall(SYS_pidfd_open, ss.caller, 0);
     if (ss.pidfd >= 0)
         ss.argv[2] = ss.callerArg;
 
     if ((child = startCore(&ss)) < 0) {
-        lxcCoreSetInternal(err, "cannot start the core process %s: %s%s", ss.path,
-                           strerror(ss.startErrno), lxcProcLimitHint(ss.startErrno));
+        spawnFailed(&ss, err);
         goto cleanup;
     }
+    snprintf(path, pathlen, "%s", ss.places[ss.place]);
     *pid = child;
     *fd = sv[0];
     sv[0] = -1;

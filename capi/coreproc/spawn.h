@@ -21,8 +21,4 @@ int lxcProcSpawn(int *fd, pid_t *pid, char *path, size_t pathlen,
  * was hit (" (...)" for EMFILE, ENFILE, EAGAIN), "" for any other errno. */
 const char *lxcProcLimitHint(int errnum);
 
-/* 0 when the core process's program exists beside the core (path in
- * @path), else -1 (@path names where it was expected, or is empty). */
-int lxcProcFindHelper(char *path, size_t len);
-
 #endif

@@ -138,6 +138,16 @@ extern "C" {
  * then calls itself, never hangs; with libvirt's library it can.
  * Tested by: TestCoreProcForkRacingFirstCalls (ours only).
  *
+ * Differs: a first call made after the caller entered a container's user
+ * namespace and then its mount namespace fails with VIR_ERR_INTERNAL_ERROR
+ * saying so, where libvirt's library answers on the connection it has:
+ * the core process needs a connection of its own, made from the daemon's
+ * filesystem, and such a caller has no privilege left for either. After
+ * entering another mount namespace or root alone, the first call works as
+ * with libvirt's (its core process starts in its daemon's mount namespace).
+ * Tested by: TestDiffersMountNamespaceFirstCallUserns;
+ * TestMountNamespaceFirstCall compares the rest.
+ *
  * Returns the number of fds in *@fdlist, or -1 on error.
  */
 int virDomainLxcOpenNamespace(virDomainPtr domain,
