@@ -116,7 +116,10 @@ extern "C" {
  * 35 s) fail the call waiting on it with VIR_ERR_INTERNAL_ERROR saying
  * what happened (its last words, when it had any: a caught signal, its
  * runtime's failure), and the next call starts a new one (one killed while
- * idle is replaced without failing a call).
+ * idle is replaced without failing a call). A signal that cannot be caught
+ * (SIGKILL, the kernel's OOM killer) leaves no words, and the caller, not
+ * its parent, has no exit status to read: the error then says the core
+ * process "exited or was killed before answering".
  * Tested by: TestCoreProcFaults (killed mid-call, terminated mid-call,
  * hung, killed while idle), TestDiffersCoreProcessCannotStart (missing,
  * not executable, exits at once); the first call's cost is measured by
