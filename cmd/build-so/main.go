@@ -32,7 +32,7 @@ const (
 
 var cSources = []string{
 	"capi/virt.c", "capi/log.c", "capi/enter_namespace.c", "capi/enter_seclabel.c",
-	"capi/enter_cgroup.c", "capi/cgroup_text.c", "capi/open_namespace.c", "capi/coreproc/client.c", "capi/coreproc/channel.c",
+	"capi/seclabel_text.c", "capi/enter_cgroup.c", "capi/cgroup_text.c", "capi/open_namespace.c", "capi/coreproc/client.c", "capi/coreproc/channel.c",
 	"capi/coreproc/spawn.c", "capi/coreproc/locate.c", "capi/coreload.c",
 }
 
