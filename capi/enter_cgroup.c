@@ -6,6 +6,9 @@
  * backend first (only if a cgroup2 mount has controllers), then v1 for the
  * controllers v2 did not claim; placement from /proc/<pid>/cgroup.
  * Plain files only, no daemon call: safe in a child after fork().
+ *
+ * This file does the reading and writing; what is decided from what it
+ * reads is in cgroup_text.c, tested without root (tests/unit).
  */
 #ifndef _GNU_SOURCE
 # define _GNU_SOURCE
@@ -21,69 +24,24 @@
 #include <unistd.h>
 
 #include <libvirt/libvirt-lxc.h>
+#include "cgroup_text.h"
 #include "internal.h"
 #include "log.h"
 
-/* libvirt's controller list, in its order (which is also the write order). */
-enum {
-    CG_CPU, CG_CPUACCT, CG_CPUSET, CG_MEMORY, CG_DEVICES, CG_FREEZER,
-    CG_BLKIO, CG_NET_CLS, CG_PERF_EVENT, CG_SYSTEMD, CG_LAST
-};
-static const char *const cgV1Names[CG_LAST] = {
-    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
-    "blkio", "net_cls", "perf_event", "name=systemd",
-};
-/* cgroup v2 names the block I/O controller "io". */
-static const char *const cgV2Names[CG_LAST] = {
-    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
-    "io", "net_cls", "perf_event", "name=systemd",
-};
-
-#define CG_PATH_MAX 1024   /* libvirt reads /proc/<pid>/cgroup in 1 KiB lines */
-
-typedef struct {
-    int v2;                          /* v2 backend in use */
-    int v1;                          /* v1 backend in use */
-    char v2Mount[CG_PATH_MAX];
-    char v2Place[CG_PATH_MAX];
-    int v2HasPlace;
-    unsigned int v2Ctrl;             /* bit per CG_* claimed by v2 */
-    char v1Mount[CG_LAST][CG_PATH_MAX];
-    char v1Place[CG_LAST][CG_PATH_MAX];
-    int v1HasMount[CG_LAST];
-    int v1HasPlace[CG_LAST];
-} lxcCgroup;
-
-static void
-lxcCopy(char *dst, const char *src)
-{
-    snprintf(dst, CG_PATH_MAX, "%s", src);
-}
-
-/* Is @name one of the comma-separated words of @list? */
-static int
-lxcHasWord(const char *list, const char *name)
-{
-    size_t len = strlen(name);
-    const char *p = list;
-
-    while (p) {
-        const char *next = strchr(p, ',');
-        size_t n = next ? (size_t)(next - p) : strlen(p);
-
-        if (n == len && strncmp(p, name, len) == 0)
-            return 1;
-        p = next ? next + 1 : NULL;
-    }
-    return 0;
-}
+/* One /proc/mounts entry as getmntent_r decodes it: cgroup mount points
+ * and options are far shorter. */
+#define CG_MNTENT_MAX 4096
+/* A cgroup.controllers file: a few dozen controller names at most. */
+#define CG_CONTROLLERS_MAX 4096
+/* A pid in decimal, its sign and its NUL. */
+#define CG_PID_TEXT_MAX 32
 
 /* v2 counts only when a cgroup2 mount has controllers: a cgroup2 mount
  * used just for process tracking (systemd's) does not. */
 static int
 lxcCgroupV2Available(void)
 {
-    char buf[4096], cont[4096], path[CG_PATH_MAX + 32];
+    char buf[CG_MNTENT_MAX], cont[CG_CONTROLLERS_MAX], path[CG_MOUNT_FILE_MAX];
     struct mntent ent;
     int ret = 0;
     FILE *f = setmntent("/proc/mounts", "re");
@@ -110,7 +68,7 @@ lxcCgroupV2Available(void)
 static int
 lxcCgroupV1Available(void)
 {
-    char buf[4096];
+    char buf[CG_MNTENT_MAX];
     struct mntent ent;
     int ret = 0;
     FILE *f;
@@ -129,13 +87,11 @@ lxcCgroupV1Available(void)
     return ret;
 }
 
-/* Later mounts win, as bind mounts of the same hierarchy follow. */
 static int
 lxcCgroupDetectMounts(lxcCgroup *cg)
 {
-    char buf[4096];
+    char buf[CG_MNTENT_MAX];
     struct mntent ent;
-    size_t i;
     FILE *f = setmntent("/proc/mounts", "re");
 
     if (!f) {
@@ -143,101 +99,45 @@ lxcCgroupDetectMounts(lxcCgroup *cg)
                                  "Unable to open /proc/mounts");
         return -1;
     }
-    while (getmntent_r(f, &ent, buf, sizeof(buf))) {
-        if (cg->v2 && strcmp(ent.mnt_type, "cgroup2") == 0)
-            lxcCopy(cg->v2Mount, ent.mnt_dir);
-        if (cg->v1 && strcmp(ent.mnt_type, "cgroup") == 0) {
-            for (i = 0; i < CG_LAST; i++) {
-                if (lxcHasWord(ent.mnt_opts, cgV1Names[i])) {
-                    lxcCopy(cg->v1Mount[i], ent.mnt_dir);
-                    cg->v1HasMount[i] = 1;
-                }
-            }
-        }
-    }
+    while (getmntent_r(f, &ent, buf, sizeof(buf)))
+        lxcCgroupNoteMount(cg, ent.mnt_type, ent.mnt_dir, ent.mnt_opts);
     endmntent(f);
     return 0;
-}
-
-/* Cut @s at the last occurrence of @what. */
-static void
-lxcCutLast(char *s, const char *what)
-{
-    char *p = NULL, *q = s;
-
-    while ((q = strstr(q, what))) {
-        p = q;
-        q++;
-    }
-    if (p)
-        *p = '\0';
 }
 
 static int
 lxcCgroupDetectPlacement(lxcCgroup *cg, int pid)
 {
-    char procfile[64];
+    char procfile[CG_PROC_FILE_MAX];
+    /* fgets() in pieces of this size, as libvirt reads the file: a longer
+     * line goes on as a line of its own. */
     char line[CG_PATH_MAX];
-    size_t i;
+    const char *v1name;
     FILE *f;
 
-    if (pid == -1)
-        snprintf(procfile, sizeof(procfile), "/proc/self/cgroup");
-    else
-        snprintf(procfile, sizeof(procfile), "/proc/%lld/cgroup", (long long)pid);
+    lxcCgroupProcFile(procfile, pid);
     if (!(f = fopen(procfile, "re"))) {
         lxcReportSystemErrorFrom(VIR_FROM_CGROUP, errno, "Unable to open '%s'",
                                  procfile);
         return -1;
     }
-    while (fgets(line, sizeof(line), f)) {
-        char *ctrl = strchr(line, ':');
-        char *self = ctrl ? strchr(ctrl + 1, ':') : NULL;
-        char *nl;
-
-        if (!ctrl || !self)
-            continue;
-        if ((nl = strchr(self, '\n')))
-            *nl = '\0';
-        *self++ = '\0';
-        ctrl++;
-
-        /* The v2 line has an empty controller list. A running VM's main
-         * thread sits in "emulator", and nested "/libvirt..." groups belong
-         * to the domain's own group: both are cut off. */
-        if (cg->v2 && !cg->v2HasPlace && ctrl[0] == '\0') {
-            lxcCopy(cg->v2Place, self);
-            lxcCutLast(cg->v2Place, "/emulator");
-            lxcCutLast(cg->v2Place, "/libvirt");
-            cg->v2HasPlace = 1;
-        }
-        if (!cg->v1)
-            continue;
-        for (i = 0; i < CG_LAST; i++) {
-            if (!cg->v1HasMount[i] || cg->v1HasPlace[i] ||
-                !lxcHasWord(ctrl, cgV1Names[i]))
-                continue;
-            lxcCopy(cg->v1Place[i], self);
-            lxcCutLast(cg->v1Place[i], "/libvirt");
-            cg->v1HasPlace[i] = 1;
-        }
-    }
+    while (fgets(line, sizeof(line), f))
+        lxcCgroupNotePlacement(cg, line);
     fclose(f);
 
-    if (cg->v2 && !cg->v2HasPlace) {
+    switch (lxcCgroupCheckPlacement(cg, &v1name)) {
+    case LXC_CG_PLACED:
+        return 0;
+    case LXC_CG_NO_V2_PLACE:
         lxcReportError(VIR_FROM_CGROUP, VIR_ERR_INTERNAL_ERROR, "%s",
                        "Could not find placement for v2 controller");
         return -1;
+    case LXC_CG_NO_V1_PLACE:
+        break;
     }
-    for (i = 0; cg->v1 && i < CG_LAST; i++) {
-        if (cg->v1HasMount[i] && !cg->v1HasPlace[i]) {
-            lxcReportError(VIR_FROM_CGROUP, VIR_ERR_INTERNAL_ERROR,
-                           "Could not find placement for v1 controller %s",
-                           cgV1Names[i]);
-            return -1;
-        }
-    }
-    return 0;
+    lxcReportError(VIR_FROM_CGROUP, VIR_ERR_INTERNAL_ERROR,
+                   "Could not find placement for v1 controller %s", v1name);
+    return -1;
 }
 
 /* The kernel can attach device-control BPF programs to cgroup v2. */
@@ -261,43 +161,23 @@ lxcCgroupV2DevicesAvailable(const lxcCgroup *cg)
 static int
 lxcCgroupDetectControllers(lxcCgroup *cg)
 {
-    unsigned int avail = 0;
-    size_t i;
+    unsigned int v2found = 0;
+    int v2devices = 0;
 
     if (cg->v2) {
-        char path[2 * CG_PATH_MAX + 32];
-        char buf[4096];
-        char *tok, *save = NULL;
+        char path[CG_FILE_MAX];
+        char buf[CG_CONTROLLERS_MAX];
 
-        snprintf(path, sizeof(path), "%s%s/cgroup.controllers",
-                 cg->v2Mount, cg->v2Place);
+        lxcCgroupV2File(path, cg, "cgroup.controllers");
         if (lxcReadSmallFile(path, buf, sizeof(buf)) < 0) {
             lxcReportSystemErrorFrom(VIR_FROM_CGROUP, errno,
                                      "Unable to read from '%s'", path);
             return -1;
         }
-        for (tok = strtok_r(buf, " \t\n", &save); tok;
-             tok = strtok_r(NULL, " \t\n", &save)) {
-            for (i = 0; i < CG_LAST; i++) {
-                if (strcmp(tok, cgV2Names[i]) == 0)
-                    cg->v2Ctrl |= 1u << i;
-            }
-        }
-        /* v2 has no cpuacct controller: cpu.stat always has the usage. */
-        cg->v2Ctrl |= 1u << CG_CPUACCT;
-        if (lxcCgroupV2DevicesAvailable(cg))
-            cg->v2Ctrl |= 1u << CG_DEVICES;
-        avail |= cg->v2Ctrl;
+        v2found = lxcCgroupParseV2Controllers(buf);
+        v2devices = lxcCgroupV2DevicesAvailable(cg);
     }
-    if (cg->v1) {
-        for (i = 0; i < CG_LAST; i++) {
-            if (cg->v2Ctrl & (1u << i))
-                cg->v1HasMount[i] = cg->v1HasPlace[i] = 0;
-            if (cg->v1HasMount[i])
-                avail |= 1u << i;
-        }
-    }
-    if (avail == 0) {
+    if (lxcCgroupClaim(cg, v2found, v2devices) == 0) {
         lxcReportSystemErrorFrom(VIR_FROM_CGROUP, ENXIO, "%s",
                                  "At least one cgroup controller is required");
         return -1;
@@ -308,7 +188,7 @@ lxcCgroupDetectControllers(lxcCgroup *cg)
 static int
 lxcCgroupWrite(const char *path, long long pid)
 {
-    char val[32];
+    char val[CG_PID_TEXT_MAX];
     int len = snprintf(val, sizeof(val), "%lld", pid);
 
     if (lxcWriteSmallFile(path, O_WRONLY | O_TRUNC, val, len) == 0)
@@ -324,23 +204,13 @@ lxcCgroupWrite(const char *path, long long pid)
     return -1;
 }
 
-/* Whole process on v2 (cgroup.procs), calling thread on v1 (tasks); never
- * the systemd hierarchy. */
 static int
 lxcCgroupAddProcess(const lxcCgroup *cg, long long pid)
 {
-    char path[2 * CG_PATH_MAX + 32];
-    size_t i;
+    char path[CG_FILE_MAX];
+    unsigned int next = 0;
 
-    if (cg->v2) {
-        snprintf(path, sizeof(path), "%s%s/cgroup.procs", cg->v2Mount, cg->v2Place);
-        if (lxcCgroupWrite(path, pid) < 0)
-            return -1;
-    }
-    for (i = 0; cg->v1 && i < CG_LAST; i++) {
-        if (!cg->v1HasMount[i] || i == CG_SYSTEMD)
-            continue;
-        snprintf(path, sizeof(path), "%s%s/tasks", cg->v1Mount[i], cg->v1Place[i]);
+    while (lxcCgroupNextTarget(cg, &next, path)) {
         if (lxcCgroupWrite(path, pid) < 0)
             return -1;
     }

@@ -3,6 +3,8 @@
  * namespaces from fds (usually from virDomainLxcOpenNamespace).
  *
  * No daemon call, no lock: callers run it in a child after fork().
+ * The table of namespace types, and what is decided from a type alone, is
+ * in ns_types.c, tested without root (tests/unit).
  */
 #ifndef _GNU_SOURCE
 # define _GNU_SOURCE
@@ -21,6 +23,7 @@
 #include <libvirt/libvirt-lxc.h>
 #include "internal.h"
 #include "log.h"
+#include "ns_types.h"
 
 #ifndef NS_GET_NSTYPE
 # define NS_GET_NSTYPE _IO(0xb7, 0x3)   /* linux/nsfs.h, Linux 4.11 */
@@ -28,47 +31,28 @@
 #ifndef NSFS_MAGIC
 # define NSFS_MAGIC 0x6e736673
 #endif
-#ifndef CLONE_NEWCGROUP
-# define CLONE_NEWCGROUP 0x02000000
-#endif
-#ifndef CLONE_NEWTIME
-# define CLONE_NEWTIME 0x00000080
-#endif
-
-/* The namespaces libvirt hands out and collects, in its order. */
-static const char *const lxcNsNames[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
-
-static const struct {
-    int type;
-    const char *name;
-} lxcNsTypes[] = {
-    { CLONE_NEWUSER, "user" }, { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" },
-    { CLONE_NEWNET, "net" }, { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mnt" },
-    { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" },
-};
 
 /* fds of the namespaces of the process (main thread: /proc/<getpid()>, as
  * libvirt), not close-on-exec, skipping any that cannot be opened. */
 static int
 lxcGetNamespaces(unsigned int *nfds, int **fds)
 {
-    char path[64];
+    char path[LXC_NS_PATH_MAX];
     size_t i;
     int *list;
     unsigned int n = 0;
 
     *nfds = 0;
     *fds = NULL;
-    if (!(list = malloc(sizeof(lxcNsNames) / sizeof(lxcNsNames[0]) * sizeof(int)))) {
+    if (!(list = malloc(LXC_NS_SAVED * sizeof(int)))) {
         lxcReportSystemError(ENOMEM, "%s",
                              "Unable to allocate the list of current namespaces");
         return -1;
     }
-    for (i = 0; i < sizeof(lxcNsNames) / sizeof(lxcNsNames[0]); i++) {
+    for (i = 0; i < LXC_NS_SAVED; i++) {
         int fd;
 
-        snprintf(path, sizeof(path), "/proc/%lld/ns/%s",
-                 (long long)getpid(), lxcNsNames[i]);
+        lxcNsPidPath(path, getpid(), lxcNsSaved[i]);
         if ((fd = open(path, O_RDONLY)) >= 0)
             list[n++] = fd;
     }
@@ -80,8 +64,6 @@ lxcGetNamespaces(unsigned int *nfds, int **fds)
     *fds = list;
     return 0;
 }
-
-#define LXC_NS_TYPES (sizeof(lxcNsTypes) / sizeof(lxcNsTypes[0]))
 
 /* The user namespace this thread last entered (or found itself in)
  * through this function: the one type whose setns() into the namespace the
@@ -95,18 +77,6 @@ static __thread struct {
     dev_t dev;
     ino_t ino;
 } lxcEntered[LXC_NS_TYPES];
-
-static int
-lxcNsTypeIndex(int type)
-{
-    size_t i;
-
-    for (i = 0; i < LXC_NS_TYPES; i++) {
-        if (lxcNsTypes[i].type == type)
-            return (int)i;
-    }
-    return -1;
-}
 
 static void
 lxcRemember(int fd)
@@ -127,7 +97,7 @@ lxcRemember(int fd)
 static int
 lxcInNamespace(const struct stat *st, int idx)
 {
-    char path[64];
+    char path[LXC_NS_PATH_MAX];
     struct stat cur;
     size_t i;
     int seen = 0;
@@ -135,7 +105,7 @@ lxcInNamespace(const struct stat *st, int idx)
     for (i = 0; i < LXC_NS_TYPES; i++) {
         if (idx >= 0 && (size_t)idx != i)
             continue;
-        snprintf(path, sizeof(path), "/proc/thread-self/ns/%s", lxcNsTypes[i].name);
+        lxcNsThreadPath(path, lxcNsTypes[i].name);
         if (stat(path, &cur) < 0)
             continue;
         seen = 1;
@@ -182,9 +152,8 @@ lxcJoinAfterEinval(int fd)
         return -1;
     }
 
-    if (!name || type == CLONE_NEWNS || type == CLONE_NEWUSER) {
-        /* The kernel refuses these while other threads share this thread's
-         * root and cwd; unsharing affects the calling thread only. */
+    if (lxcNsRetryUnshared(type)) {
+        /* Unsharing affects the calling thread only. */
         if (unshare(CLONE_FS) < 0) {
             lxcReportSystemError(errno, "Unable to join domain namespace: "
                                  "cannot stop sharing filesystem attributes");

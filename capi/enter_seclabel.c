@@ -4,6 +4,10 @@
  * Talks to the kernel the way libselinux (getcon, setexeccon,
  * security_getenforce) and libapparmor (aa_change_profile) do, through
  * procfs and selinuxfs, so neither library is needed.
+ *
+ * This file does the reading and writing; the files, the checks on what is
+ * read and the words written are in seclabel_text.c, tested without root
+ * (tests/unit).
  */
 #ifndef _GNU_SOURCE
 # define _GNU_SOURCE
@@ -19,6 +23,7 @@
 #include <libvirt/libvirt-lxc.h>
 #include "internal.h"
 #include "log.h"
+#include "seclabel_text.h"
 
 /* getcon(): the calling thread's current context, NUL-terminated, into
  * @buf. Returns its length, or -1 with errno set. */
@@ -27,7 +32,7 @@ lxcSelinuxGetcon(char *buf, size_t size)
 {
     ssize_t n;
 
-    if ((n = lxcReadSmallFile("/proc/thread-self/attr/current", buf, size)) < 0)
+    if ((n = lxcReadSmallFile(LXC_SEC_ATTR_CURRENT, buf, size)) < 0)
         return -1;
     /* Up to the first NUL (SELinux ends the context with one), a newline
      * kept (AppArmor ends its label with one), as libselinux returns it. */
@@ -39,49 +44,52 @@ lxcSelinuxGetcon(char *buf, size_t size)
 static int
 lxcSelinuxGetenforce(void)
 {
-    char buf[16];
+    char buf[LXC_SELINUX_ENFORCE_MAX];
     ssize_t n;
+    int enforcing;
 
-    if ((n = lxcReadSmallFile("/sys/fs/selinux/enforce", buf, sizeof(buf))) <= 0) {
-        errno = n < 0 ? errno : EINVAL;
+    if ((n = lxcReadSmallFile(LXC_SELINUX_ENFORCE, buf, sizeof(buf))) < 0)
+        return -1;
+    if ((enforcing = lxcSelinuxParseEnforce(buf, (size_t)n)) < 0)
+        errno = EINVAL;
+    return enforcing;
+}
+
+/* The context this thread had, into @oldlabel, with the enforcing mode. */
+static int
+lxcSelinuxSaveOld(virSecurityLabelPtr oldlabel)
+{
+    char ctx[LXC_SEC_CONTEXT_MAX];
+    int enforcing;
+
+    if (lxcSelinuxGetcon(ctx, sizeof(ctx)) < 0) {
+        lxcReportSystemError(errno, "unable to get PID %d security context",
+                             (int)getpid());
         return -1;
     }
-    return atoi(buf) ? 1 : 0;
+    if (lxcSecStoreContext(oldlabel->label, ctx) < 0) {
+        lxcReportError(VIR_FROM_NONE, VIR_ERR_INTERNAL_ERROR,
+                       "security label exceeds maximum length: %d",
+                       VIR_SECURITY_LABEL_BUFLEN - 1);
+        return -1;
+    }
+    if ((enforcing = lxcSelinuxGetenforce()) < 0) {
+        oldlabel->enforcing = -1;
+        lxcReportSystemError(errno, "%s", "error calling security_getenforce()");
+        return -1;
+    }
+    oldlabel->enforcing = enforcing;
+    return 0;
 }
 
 static int
 lxcEnterSelinux(virSecurityLabelPtr label, virSecurityLabelPtr oldlabel)
 {
-    if (oldlabel) {
-        /* A larger buffer than the label field: a longer context must be
-         * reported as too long, not cut. */
-        char ctx[VIR_SECURITY_LABEL_BUFLEN + 2];
-        ssize_t n;
-        int enforcing;
-
-        if ((n = lxcSelinuxGetcon(ctx, sizeof(ctx))) < 0) {
-            lxcReportSystemError(errno, "unable to get PID %d security context",
-                                 (int)getpid());
-            return -1;
-        }
-        if ((size_t)n >= VIR_SECURITY_LABEL_BUFLEN) {
-            lxcReportError(VIR_FROM_NONE, VIR_ERR_INTERNAL_ERROR,
-                           "security label exceeds maximum length: %d",
-                           VIR_SECURITY_LABEL_BUFLEN - 1);
-            return -1;
-        }
-        memcpy(oldlabel->label, ctx, n + 1);
-        if ((enforcing = lxcSelinuxGetenforce()) < 0) {
-            oldlabel->enforcing = -1;
-            lxcReportSystemError(errno, "%s", "error calling security_getenforce()");
-            return -1;
-        }
-        oldlabel->enforcing = enforcing;
-    }
-
+    if (oldlabel && lxcSelinuxSaveOld(oldlabel) < 0)
+        return -1;
     /* setexeccon(): the context for the next exec(), written with its NUL. */
-    if (lxcWriteSmallFile("/proc/thread-self/attr/exec", O_RDWR, label->label,
-                          strnlen(label->label, VIR_SECURITY_LABEL_BUFLEN - 1) + 1) < 0) {
+    if (lxcWriteSmallFile(LXC_SEC_ATTR_EXEC, O_RDWR, label->label,
+                          lxcSelinuxExecLen(label->label)) < 0) {
         lxcReportSystemError(errno, "Cannot set context %s", label->label);
         return -1;
     }
@@ -91,17 +99,11 @@ lxcEnterSelinux(virSecurityLabelPtr label, virSecurityLabelPtr oldlabel)
 static int
 lxcEnterApparmor(virSecurityLabelPtr label)
 {
-    char cmd[sizeof("changeprofile ") + VIR_SECURITY_LABEL_BUFLEN];
-    const char *path = "/proc/thread-self/attr/current";
+    char cmd[LXC_AA_CMD_MAX];
     struct stat st;
-    int len;
+    const char *path = lxcApparmorAttr(stat(LXC_SEC_ATTR_APPARMOR_DIR, &st) == 0);
+    int len = lxcApparmorChangeProfile(cmd, label->label);
 
-    /* aa_change_profile(): the AppArmor-specific attribute directory when
-     * the kernel has one (several LSMs stacked), else the shared one. */
-    if (stat("/proc/thread-self/attr/apparmor", &st) == 0)
-        path = "/proc/thread-self/attr/apparmor/current";
-    len = snprintf(cmd, sizeof(cmd), "changeprofile %.*s",
-                   VIR_SECURITY_LABEL_BUFLEN - 1, label->label);
     if (lxcWriteSmallFile(path, O_WRONLY, cmd, len) < 0) {
         lxcReportSystemError(errno, "error changing profile to %s", label->label);
         return -1;
@@ -135,13 +137,18 @@ virDomainLxcEnterSecurityLabel(virSecurityModelPtr model,
     if (oldlabel)
         memset(oldlabel, 0, sizeof(*oldlabel));
 
-    if (strcmp(model->model, "selinux") == 0) {
+    switch (lxcSecModelOf(model->model)) {
+    case LXC_SEC_MODEL_SELINUX:
         if (lxcEnterSelinux(label, oldlabel) < 0)
             goto error;
-    } else if (strcmp(model->model, "apparmor") == 0) {
+        break;
+    case LXC_SEC_MODEL_APPARMOR:
         if (lxcEnterApparmor(label) < 0)
             goto error;
-    } else if (strcmp(model->model, "none") != 0) {
+        break;
+    case LXC_SEC_MODEL_NONE:
+        break;
+    case LXC_SEC_MODEL_UNSUPPORTED:
         lxcReportError(VIR_FROM_NONE, VIR_ERR_ARGUMENT_UNSUPPORTED,
                        "Security model %s cannot be entered", model->model);
         goto error;

@@ -31,9 +31,11 @@ const (
 )
 
 var cSources = []string{
-	"capi/virt.c", "capi/log.c", "capi/enter_namespace.c", "capi/enter_seclabel.c",
-	"capi/enter_cgroup.c", "capi/open_namespace.c", "capi/coreproc/client.c", "capi/coreproc/channel.c",
-	"capi/coreproc/spawn.c", "capi/coreproc/locate.c", "capi/coreload.c",
+	"capi/virt.c", "capi/log.c", "capi/enter_namespace.c", "capi/ns_types.c",
+	"capi/enter_seclabel.c", "capi/seclabel_text.c", "capi/enter_cgroup.c",
+	"capi/cgroup_text.c", "capi/open_namespace.c", "capi/coreproc/client.c",
+	"capi/coreproc/channel.c", "capi/coreproc/spawn.c", "capi/coreproc/locate.c",
+	"capi/coreload.c",
 }
 
 var helperSources = []string{"capi/coreproc/server.c", "capi/coreproc/channel.c", "capi/coreload.c"}
