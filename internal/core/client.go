@@ -1,3 +1,7 @@
+// The client: a Request's way to the daemon's namespace fds, through a
+// shared connection (package rpc) or, when the caller is the daemon, from
+// its own view of the host (package indaemon).
+
 package core
 
 import (

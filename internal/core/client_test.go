@@ -1,3 +1,5 @@
+// Tests of the Client against a fake daemon in a child process.
+
 package core
 
 import (

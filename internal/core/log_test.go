@@ -1,3 +1,5 @@
+// A client's records, from the socket chosen to a reconnect.
+
 package core
 
 import (

@@ -1,12 +1,12 @@
+// Which config file the daemon was given: its own option parser, replayed
+// on its command line.
+
 package indaemon
 
 import (
 	"errors"
 	"strings"
 )
-
-// Which config file the daemon was given: its own option parser, replayed
-// on its command line.
 
 // daemonOption is one entry of remote_daemon.c's getopt_long table.
 type daemonOption struct {
@@ -51,66 +51,22 @@ func parseDaemonArgs(prog string, args []string) (daemonArgs, error) {
 	var a daemonArgs
 	opts := daemonOptions(prog)
 	var nonOptions []string
-	take := func(o daemonOption, val string) error {
-		switch o.short {
-		case 'f':
-			a.config, a.hasConfig = val, true
-		case 'd':
-			a.daemonize = true
-		case 'V', 'h':
-			return errors.New("its command line asks for --" + o.long + ", on which it exits at once")
-		}
-		return nil
-	}
 	for i := 0; i < len(args); i++ {
 		w := args[i]
+		var err error
 		switch {
 		case w == "--":
 			nonOptions = append(nonOptions, args[i+1:]...)
 			i = len(args)
 		case strings.HasPrefix(w, "--"):
-			name, val, hasVal := strings.Cut(w[2:], "=")
-			o, err := matchLong(opts, name)
-			if err != nil {
-				return a, err
-			}
-			switch {
-			case o.arg && !hasVal:
-				if i+1 >= len(args) {
-					return a, errors.New("option --" + o.long + " lacks its argument")
-				}
-				i++
-				val = args[i]
-			case !o.arg && hasVal:
-				return a, errors.New("option --" + o.long + " takes no argument")
-			}
-			if err := take(o, val); err != nil {
-				return a, err
-			}
+			i, err = a.longOption(opts, args, i)
 		case len(w) > 1 && w[0] == '-':
-			for j := 1; j < len(w); j++ {
-				o, ok := matchShort(opts, w[j])
-				if !ok {
-					return a, errors.New("unknown option -" + string(w[j]))
-				}
-				val := ""
-				if o.arg {
-					if j+1 < len(w) {
-						val = w[j+1:]
-					} else if i+1 < len(args) {
-						i++
-						val = args[i]
-					} else {
-						return a, errors.New("option -" + string(o.short) + " lacks its argument")
-					}
-					j = len(w)
-				}
-				if err := take(o, val); err != nil {
-					return a, err
-				}
-			}
+			i, err = a.shortOptions(opts, args, i)
 		default:
 			nonOptions = append(nonOptions, w)
+		}
+		if err != nil {
+			return a, err
 		}
 	}
 	// remote_daemon.c's main exits on "unexpected, non-option, command line
@@ -119,6 +75,70 @@ func parseDaemonArgs(prog string, args []string) (daemonArgs, error) {
 		return a, errors.New("its command line has non-option arguments (" + strings.Join(nonOptions, " ") + "), with which it does not start")
 	}
 	return a, nil
+}
+
+// longOption takes the long option args[i] ("--name[=ARG]", ARG else the
+// next word) and returns the index of the last word it used.
+func (a *daemonArgs) longOption(opts []daemonOption, args []string, i int) (int, error) {
+	name, val, hasVal := strings.Cut(args[i][2:], "=")
+	o, err := matchLong(opts, name)
+	if err != nil {
+		return i, err
+	}
+	switch {
+	case o.arg && !hasVal:
+		if i+1 >= len(args) {
+			return i, errors.New("option --" + o.long + " lacks its argument")
+		}
+		i++
+		val = args[i]
+	case !o.arg && hasVal:
+		return i, errors.New("option --" + o.long + " takes no argument")
+	}
+	return i, a.take(o, val)
+}
+
+// shortOptions takes the cluster of short options args[i] ("-vdfPATH",
+// an argument the rest of the word or the next word) and returns the
+// index of the last word it used.
+func (a *daemonArgs) shortOptions(opts []daemonOption, args []string, i int) (int, error) {
+	w := args[i]
+	for j := 1; j < len(w); j++ {
+		o, ok := matchShort(opts, w[j])
+		if !ok {
+			return i, errors.New("unknown option -" + string(w[j]))
+		}
+		val := ""
+		if o.arg {
+			if j+1 < len(w) {
+				val = w[j+1:]
+			} else if i+1 < len(args) {
+				i++
+				val = args[i]
+			} else {
+				return i, errors.New("option -" + string(o.short) + " lacks its argument")
+			}
+			j = len(w)
+		}
+		if err := a.take(o, val); err != nil {
+			return i, err
+		}
+	}
+	return i, nil
+}
+
+// take records what option o (with its argument val) tells; the options
+// on which the daemon exits at once are errors.
+func (a *daemonArgs) take(o daemonOption, val string) error {
+	switch o.short {
+	case 'f':
+		a.config, a.hasConfig = val, true
+	case 'd':
+		a.daemonize = true
+	case 'V', 'h':
+		return errors.New("its command line asks for --" + o.long + ", on which it exits at once")
+	}
+	return nil
 }
 
 // matchLong is getopt_long's lookup: an exact name, else the one option

@@ -1,3 +1,8 @@
+// What the daemon that the in-host path serves (libvirtd, virtlxcd, ...)
+// would have checked itself, learnt from /proc/<caller>: the in-host path
+// runs in the daemon's core process, so /proc/self is not the daemon.
+// Whenever an answer is not certain, the request is refused.
+
 package indaemon
 
 import (
@@ -13,11 +18,6 @@ import (
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/virconf"
 )
-
-// What the daemon that the in-host path serves (libvirtd, virtlxcd, ...)
-// would have checked itself, learnt from /proc/<caller>: the in-host path
-// runs in the daemon's core process, so /proc/self is not the daemon.
-// Whenever an answer is not certain, the request is refused.
 
 // daemonConfigDir is SYSCONFDIR/libvirt, where a privileged daemon's
 // default config lives (src/remote/remote_daemon_config.c,
@@ -148,33 +148,17 @@ func defaultDaemonConfig(p *daemonProc) (string, error) {
 // started; present, it must be unchanged since then and parse, and its
 // access_drivers must be absent or empty.
 func checkConfigFile(p *daemonProc, path string, explicit bool) error {
-	restart := "; restart the daemon so that what it runs with is on disk"
 	var st unix.Stat_t
 	if err := unix.Lstat(path, &st); err != nil {
 		if err != unix.ENOENT {
 			return errors.New("cannot check " + path + ": " + err.Error())
 		}
 		if explicit {
-			return errors.New(p.prog + " was started with config file " + path + ", which no longer exists, so what it read is unknown" + restart)
+			return errors.New(p.prog + " was started with config file " + path + ", which no longer exists, so what it read is unknown" + restartHint)
 		}
-		// The daemon went without a config if the file was missing
-		// then too: nothing in the nearest existing directory changed
-		// since.
-		dir := filepath.Dir(path)
-		for {
-			var dst unix.Stat_t
-			if err := unix.Stat(dir, &dst); err == nil {
-				if changedSince(&dst, p.start) {
-					return errors.New(p.prog + " has no config file " + path + " now, but " + dir + " changed after the daemon started, so it may have had one" + restart)
-				}
-				return nil
-			} else if err != unix.ENOENT || dir == "/" {
-				return errors.New("cannot check " + dir + ": " + err.Error())
-			}
-			dir = filepath.Dir(dir)
-		}
+		return missingSinceStart(p, path)
 	}
-	changed := errors.New(path + " changed after " + p.prog + " started, so the settings it runs with are unknown" + restart)
+	changed := errors.New(path + " changed after " + p.prog + " started, so the settings it runs with are unknown" + restartHint)
 	if changedSince(&st, p.start) {
 		return changed // a symbolic link replaced, for one
 	}
@@ -207,6 +191,28 @@ func checkConfigFile(p *daemonProc, path string, explicit bool) error {
 		return errors.New(accessDriversKey + " = [ \"" + strings.Join(drivers, "\", \"") + "\" ] in " + path + " enables access control in " + p.prog + "; to open namespaces through it, use libvirt's own libvirt-lxc.so.0 in the daemon or remove that setting and restart it")
 	}
 	return nil
+}
+
+// restartHint ends a refusal that a restart of the daemon would lift.
+const restartHint = "; restart the daemon so that what it runs with is on disk"
+
+// missingSinceStart accepts a missing default config file if it was
+// missing when the daemon started too: nothing in the nearest existing
+// directory changed since.
+func missingSinceStart(p *daemonProc, path string) error {
+	dir := filepath.Dir(path)
+	for {
+		var dst unix.Stat_t
+		if err := unix.Stat(dir, &dst); err == nil {
+			if changedSince(&dst, p.start) {
+				return errors.New(p.prog + " has no config file " + path + " now, but " + dir + " changed after the daemon started, so it may have had one" + restartHint)
+			}
+			return nil
+		} else if err != unix.ENOENT || dir == "/" {
+			return errors.New("cannot check " + dir + ": " + err.Error())
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 // changedSince reports whether st's inode may have changed at or after t.

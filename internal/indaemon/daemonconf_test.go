@@ -1,3 +1,6 @@
+// Tests of what the daemon read (args, config, access_drivers) and of
+// the driver.pid lock, on fake /proc trees and real helper processes.
+
 package indaemon
 
 import (

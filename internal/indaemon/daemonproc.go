@@ -1,3 +1,5 @@
+// The daemon as /proc/<pid> shows it to its core process.
+
 package indaemon
 
 import (
@@ -11,8 +13,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// The daemon as /proc/<pid> shows it to its core process.
 
 // userHZ is the unit of /proc/<pid>/stat's starttime: USER_HZ, 100 on
 // every Linux ABI Go supports (sysconf(_SC_CLK_TCK) needs libc).

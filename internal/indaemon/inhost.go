@@ -1,3 +1,11 @@
+// Inside the daemon (libvirtd or virtlxcd links libvirt-lxc.so.0 and calls
+// OpenNamespace while serving a client), a call over the socket would be
+// served by the very process waiting for it. Instead the request is served
+// here from the daemon's own state files, with the daemon's checks and
+// errors in the daemon's order. The ACL check cannot be run from here, so
+// the path refuses to work when an access driver may be configured
+// (daemonconf.go).
+
 package indaemon
 
 import (
@@ -11,14 +19,6 @@ import (
 
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
 )
-
-// Inside the daemon (libvirtd or virtlxcd links libvirt-lxc.so.0 and calls
-// OpenNamespace while serving a client), a call over the socket would be
-// served by the very process waiting for it. Instead the request is served
-// here from the daemon's own state files, with the daemon's checks and
-// errors in the daemon's order. The ACL check cannot be run from here, so
-// the path refuses to work when an access driver may be configured
-// (daemonconf.go).
 
 // nsNames are the namespaces the daemon hands out, in its order.
 var nsNames = []string{"user", "ipc", "uts", "net", "pid", "mnt"}

@@ -1,3 +1,5 @@
+// Tests of Host.Open on fake state dirs.
+
 package indaemon
 
 import (

@@ -1,3 +1,5 @@
+// Tests of ServesSocket on real sockets and processes.
+
 package indaemon
 
 import (

@@ -1,3 +1,6 @@
+// FuzzResolve: no URI makes socket selection panic (seeds in
+// testdata/fuzz/FuzzResolve; docs/FUZZING.md).
+
 package remoteuri
 
 import (

@@ -1,3 +1,5 @@
+// Tests of Resolve: transports, names, socket selection, libvirt.conf.
+
 package remoteuri
 
 import (

@@ -1,3 +1,5 @@
+// virterror.h's numbers, checked against the installed libvirt header.
+
 package report
 
 import (

@@ -1,6 +1,4 @@
-// This file: Logger, the debug records of a call.
-//
-// Logging of the way to the daemon. The core has no output of its own: the
+// Logger: the debug records of a call's way to the daemon. The core has no output of its own: the
 // caller of a Request that wants records gives it a Logger, which carries
 // each record back to the caller's process (capi/coreabi.h lxcCoreLogFunc),
 // where libvirt's own logger writes it under "libvirt-lxc.rpc". Every

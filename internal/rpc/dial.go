@@ -1,3 +1,6 @@
+// Opening the socket of one connection (libvirt's src/rpc/virnetsocket.c
+// does the same for its client): connect, then ask the kernel who answers.
+
 package rpc
 
 import (
@@ -8,9 +11,6 @@ import (
 
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
 )
-
-// Opening the socket of one connection (libvirt's src/rpc/virnetsocket.c
-// does the same for its client): connect, then ask the kernel who answers.
 
 // Dial connects to a UNIX socket and notes who answers (PeerPid): whether
 // that is the caller itself is for package indaemon to say.

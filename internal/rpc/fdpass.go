@@ -1,3 +1,8 @@
+// The socket layer works on a raw, non-blocking fd with poll() for deadlines.
+// net.UnixConn is avoided on purpose: its finalizer and the netpoller would
+// own the fd, and its buffered paths could read past a frame, which makes
+// the kernel drop the fd riding on the next byte (docs/PROTOCOL.md §4).
+
 package rpc
 
 import (
@@ -9,11 +14,6 @@ import (
 
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
 )
-
-// The socket layer works on a raw, non-blocking fd with poll() for deadlines.
-// net.UnixConn is avoided on purpose: its finalizer and the netpoller would
-// own the fd, and its buffered paths could read past a frame, which makes
-// the kernel drop the fd riding on the next byte (docs/PROTOCOL.md §4).
 
 // ioOp is what a transport failure interrupted.
 type ioOp int

@@ -1,3 +1,6 @@
+// FuzzDecodeReply: arbitrary bytes from the daemon's side of a call (seeds in
+// testdata/fuzz/FuzzDecodeReply, run by plain go test; docs/FUZZING.md).
+
 package rpc
 
 import (

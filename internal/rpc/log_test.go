@@ -1,3 +1,5 @@
+// The router's records and the nil Logger's cost.
+
 package rpc
 
 import (
@@ -60,7 +62,7 @@ func TestLogRouterRecords(t *testing.T) {
 	closeAll(fds)
 	wantInOrder(t, r.got, []string{
 		"rpc/router.go rpc.(*Conn).call: RPC message sent: prog=0x68000 vers=1 proc=1 type=0 status=0 serial=0 len=60 nfds=0",
-		"rpc/router.go rpc.(*Conn).readFor: RPC message received: prog=0x6b656570 vers=1 proc=1 type=2 status=0 serial=0 len=28 nfds=0",
+		"rpc/router.go rpc.(*Conn).answerMessage: RPC message received: prog=0x6b656570 vers=1 proc=1 type=2 status=0 serial=0 len=28 nfds=0",
 		"keepalive PING from the daemon: answered with PONG",
 		"RPC message received: prog=0x20008086 vers=1 proc=315 type=2 status=0 serial=1 len=32 nfds=0",
 		"RPC message received: prog=0x68000 vers=1 proc=1 type=5 status=0 serial=0 len=32 nfds=3",

@@ -1,3 +1,6 @@
+// The wire format of libvirt's RPC: programs and procedures used, message
+// types, framing limits, the header, and the one keepalive reply we send.
+
 package rpc
 
 import (

@@ -1,3 +1,8 @@
+// The procedures this client calls (docs/PROTOCOL.md §3, §6). They speak
+// only to the router (conn.call, and conn.breakAll when a reply that came
+// back whole does not decode): framing, serials, keepalive and fd passing
+// are the router's.
+
 package rpc
 
 import (
@@ -8,11 +13,6 @@ import (
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/xdr"
 )
-
-// The procedures this client calls (docs/PROTOCOL.md §3, §6). They speak
-// only to the router (conn.call, and conn.breakAll when a reply that came
-// back whole does not decode): framing, serials, keepalive and fd passing
-// are the router's.
 
 // Handshake authenticates and opens the hypervisor connection, as the real
 // client does: AUTH_LIST, AUTH_POLKIT if asked, CONNECT_OPEN.

@@ -1,3 +1,5 @@
+// Tests of the handshake's auth steps, on router_test.go's fake peer.
+
 package rpc
 
 import (

@@ -1,3 +1,8 @@
+// The router: calls in flight on one connection, matched to their replies
+// by serial, with keepalive answered on the way (libvirt's client does the
+// same in src/rpc/virnetclient.c). Procedures (procedures.go) go through
+// call; the socket's bytes and fds through fdpass.go.
+
 package rpc
 
 import (
@@ -13,11 +18,6 @@ import (
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/xdr"
 )
-
-// The router: calls in flight on one connection, matched to their replies
-// by serial, with keepalive answered on the way (libvirt's client does the
-// same in src/rpc/virnetclient.c). Procedures (procedures.go) go through
-// call; the socket's bytes and fds through fdpass.go.
 
 // Conn is one connection to a daemon, shared by concurrent callers as
 // libvirt's client shares its one connection: each caller writes its CALL
@@ -188,15 +188,35 @@ func (e *callError) Error() string { return e.err.Error() }
 func (e *callError) Unwrap() error { return e.err }
 
 // call sends w's CALL and waits for its reply, in w.r. On success the
-// reply's fds are the caller's. A daemon error reply comes back as *report.Error
-// with the stream still in step; any other failure marks the connection
-// broken and fails every call pending on it.
+// reply's fds are the caller's. A daemon error reply comes back as
+// *report.Error with the stream still in step; any other failure marks the
+// connection broken and fails every call pending on it.
 func (c *Conn) call(w *waiter, prog uint32, proc int32, deadline time.Time) error {
-	c.mu.Lock()
-	if c.broken {
-		err := c.brokeBy
-		c.mu.Unlock()
+	serial, err := c.register(w, prog, proc)
+	if err != nil {
 		return err
+	}
+	defer c.leave()
+	h := header{Prog: prog, Vers: protoVersion, Proc: proc, Type: typeCall, Serial: serial, Status: statusOK}
+	putHeader(w.frame, h)
+	logMessage(w.log, "sent", h, len(w.frame), 0)
+	c.wmu.Lock()
+	err = writeAll(c.fd, w.frame, deadline)
+	c.wmu.Unlock()
+	if err != nil {
+		// A partly written frame leaves the stream out of step.
+		c.breakAll(c.classify(err, false))
+	}
+	return c.wait(w, serial, deadline)
+}
+
+// register gives w the next serial and makes it pending; the caller is
+// inside the connection until leave.
+func (c *Conn) register(w *waiter, prog uint32, proc int32) (uint32, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken {
+		return 0, c.brokeBy
 	}
 	serial := c.serial
 	c.serial++
@@ -207,24 +227,21 @@ func (c *Conn) call(w *waiter, prog uint32, proc int32, deadline time.Time) erro
 	}
 	c.pending[serial] = w
 	c.active++
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.active--
-		c.closeIfIdleLocked()
-		c.mu.Unlock()
-	}()
+	return serial, nil
+}
 
-	h := header{Prog: prog, Vers: protoVersion, Proc: proc, Type: typeCall, Serial: serial, Status: statusOK}
-	putHeader(w.frame, h)
-	logMessage(w.log, "sent", h, len(w.frame), 0)
-	c.wmu.Lock()
-	err := writeAll(c.fd, w.frame, deadline)
-	c.wmu.Unlock()
-	if err != nil {
-		// A partly written frame leaves the stream out of step.
-		c.breakAll(c.classify(err, false))
-	}
+// leave ends a call's stay inside the connection, closing it if it was
+// retired meanwhile and this was the last caller.
+func (c *Conn) leave() {
+	c.mu.Lock()
+	c.active--
+	c.closeIfIdleLocked()
+	c.mu.Unlock()
+}
+
+// wait waits for w's reply: reading for every caller when nobody does,
+// else asleep on w's futex until poked or the deadline.
+func (c *Conn) wait(w *waiter, serial uint32, deadline time.Time) error {
 	for {
 		c.mu.Lock()
 		if w.done {
@@ -328,35 +345,12 @@ func (c *Conn) readFor(own *waiter, deadline time.Time) {
 	for {
 		h, payload, err := c.readFrame(deadline)
 		if err != nil {
-			var ie *ioError
-			if errors.As(err, &ie) && ie.timeout && !c.midFrame {
-				// Nothing half read: the others may go on reading.
-				c.mu.Lock()
-				c.reading = false
-				if c.pending[own.serial] == own {
-					c.abandonLocked(own.serial)
-					own.err, own.done = &callError{err: err}, true
-				}
-				c.mu.Unlock()
-				return
-			}
-			c.breakAll(c.classify(err, c.midFrame))
+			c.readFailed(own, err)
 			return
 		}
 		if h.Type == typeMessage || h.Type == typeStream || h.Type == typeStreamHole {
-			// Keepalive, event or stream data where a reply is expected:
-			// answer a PING, drop the rest.
-			c.midFrame = false
-			logMessage(own.log, "received", h, minLen+len(payload), 0)
-			if h.isKeepalive() && h.Proc == procKeepalivePing {
-				own.log.Printf("keepalive PING from the daemon: answered with PONG")
-				c.wmu.Lock()
-				err := writeAll(c.fd, pong, deadline)
-				c.wmu.Unlock()
-				if err != nil {
-					c.breakAll(c.classify(err, false))
-					return
-				}
+			if !c.answerMessage(own, h, payload, deadline) {
+				return
 			}
 			continue
 		}
@@ -364,72 +358,139 @@ func (c *Conn) readFor(own *waiter, deadline time.Time) {
 			c.breakAll(c.classify(protocolError("unexpected message type "+strconv.Itoa(int(h.Type))), true))
 			return
 		}
-		// The waiter and what it called, read under mu: once its
-		// caller gives up, a waiter is reused for another call.
-		c.mu.Lock()
-		w := c.pending[h.Serial]
-		var wprog uint32
-		var wproc int32
-		if w != nil {
-			wprog, wproc = w.prog, w.proc
-		}
-		_, dropped := c.abandoned[h.Serial]
-		c.mu.Unlock()
-		if (w == nil && !dropped) || (w != nil && (h.Prog != wprog || h.Vers != protoVersion || h.Proc != wproc)) {
-			c.breakAll(c.classify(protocolError("reply does not match the call (serial "+
-				strconv.FormatUint(uint64(h.Serial), 10)+", expected "+strconv.FormatUint(uint64(own.serial), 10)+")"), true))
+		if c.takeReply(own, h, payload, deadline) {
 			return
 		}
-		r := reply{hdr: h, payload: payload}
-		if h.Type == typeReplyWithFDs {
-			if r.fds, r.payload, err = c.readFDs(payload, deadline); err != nil {
-				c.breakAll(c.classify(err, true))
-				return
-			}
-		}
-		logMessage(own.log, "received", h, minLen+len(payload), len(r.fds))
-		c.midFrame = false
-		var rerr error
-		if w != nil {
-			switch h.Status {
-			case statusOK:
-			case statusError:
-				closeAll(r.fds) // error replies carry none; never leak if one did
-				var derr error
-				if rerr, derr = report.DecodeRemoteError(r.payload); derr != nil {
-					c.breakAll(c.classify(protocolError("malformed error reply: "+derr.Error()), true))
-					return
-				}
-				r.fds = nil
-			default:
-				closeAll(r.fds)
-				c.breakAll(c.classify(protocolError("unexpected reply status "+strconv.Itoa(int(h.Status))), true))
-				return
-			}
-		}
-		c.mu.Lock()
-		if w == nil || c.pending[h.Serial] != w {
-			// Its caller gave up meanwhile (or had before): drop it.
-			c.mu.Unlock()
-			closeAll(r.fds)
-			c.mu.Lock()
-			delete(c.abandoned, h.Serial)
-			c.mu.Unlock()
-			continue
-		}
-		if rerr != nil {
-			c.deliverLocked(w, nil, rerr)
-		} else {
-			c.deliverLocked(w, &r, nil)
-		}
-		if w == own {
-			c.reading = false
-			c.handOnLocked()
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
 	}
+}
+
+// readFailed ends own's reading on a failed frame read: a timeout with
+// nothing half read gives up own alone (the others may go on reading);
+// anything else breaks the connection.
+func (c *Conn) readFailed(own *waiter, err error) {
+	var ie *ioError
+	if errors.As(err, &ie) && ie.timeout && !c.midFrame {
+		c.mu.Lock()
+		c.reading = false
+		if c.pending[own.serial] == own {
+			c.abandonLocked(own.serial)
+			own.err, own.done = &callError{err: err}, true
+		}
+		c.mu.Unlock()
+		return
+	}
+	c.breakAll(c.classify(err, c.midFrame))
+}
+
+// answerMessage handles a keepalive, event or stream frame where a reply
+// is expected: a PING is answered with a PONG, the rest dropped. false
+// when the connection broke.
+func (c *Conn) answerMessage(own *waiter, h header, payload []byte, deadline time.Time) bool {
+	c.midFrame = false
+	logMessage(own.log, "received", h, minLen+len(payload), 0)
+	if !h.isKeepalive() || h.Proc != procKeepalivePing {
+		return true
+	}
+	own.log.Printf("keepalive PING from the daemon: answered with PONG")
+	c.wmu.Lock()
+	err := writeAll(c.fd, pong, deadline)
+	c.wmu.Unlock()
+	if err != nil {
+		c.breakAll(c.classify(err, false))
+		return false
+	}
+	return true
+}
+
+// takeReply reads the rest of a reply (its fds) and hands it to its
+// waiter, or drops it when its caller gave up. true when the reading is
+// over for own: its own reply is in, or the connection broke.
+func (c *Conn) takeReply(own *waiter, h header, payload []byte, deadline time.Time) bool {
+	// The waiter and what it called, read under mu: once its caller
+	// gives up, a waiter is reused for another call.
+	c.mu.Lock()
+	w := c.pending[h.Serial]
+	var wprog uint32
+	var wproc int32
+	if w != nil {
+		wprog, wproc = w.prog, w.proc
+	}
+	_, dropped := c.abandoned[h.Serial]
+	c.mu.Unlock()
+	if (w == nil && !dropped) || (w != nil && (h.Prog != wprog || h.Vers != protoVersion || h.Proc != wproc)) {
+		c.breakAll(c.classify(protocolError("reply does not match the call (serial "+
+			strconv.FormatUint(uint64(h.Serial), 10)+", expected "+strconv.FormatUint(uint64(own.serial), 10)+")"), true))
+		return true
+	}
+	r := reply{hdr: h, payload: payload}
+	if h.Type == typeReplyWithFDs {
+		var err error
+		if r.fds, r.payload, err = c.readFDs(payload, deadline); err != nil {
+			c.breakAll(c.classify(err, true))
+			return true
+		}
+	}
+	logMessage(own.log, "received", h, minLen+len(payload), len(r.fds))
+	c.midFrame = false
+	var rerr error
+	if w != nil {
+		var ok bool
+		if rerr, ok = c.replyStatus(&r); !ok {
+			return true
+		}
+	}
+	return c.deliver(own, w, &r, rerr)
+}
+
+// replyStatus turns an error reply into its *report.Error (and closes any
+// fds it carried). false when the reply is malformed: the connection is
+// broken then.
+func (c *Conn) replyStatus(r *reply) (error, bool) {
+	switch r.hdr.Status {
+	case statusOK:
+		return nil, true
+	case statusError:
+		closeAll(r.fds) // error replies carry none; never leak if one did
+		r.fds = nil
+		rerr, derr := report.DecodeRemoteError(r.payload)
+		if derr != nil {
+			c.breakAll(c.classify(protocolError("malformed error reply: "+derr.Error()), true))
+			return nil, false
+		}
+		return rerr, true
+	}
+	closeAll(r.fds)
+	c.breakAll(c.classify(protocolError("unexpected reply status "+strconv.Itoa(int(r.hdr.Status))), true))
+	return nil, false
+}
+
+// deliver hands reply r (or rerr) to w, unless w's caller gave up
+// meanwhile: then the reply is dropped, fds closed. true when w is own:
+// the reading passes on to another caller.
+func (c *Conn) deliver(own, w *waiter, r *reply, rerr error) bool {
+	c.mu.Lock()
+	if w == nil || c.pending[r.hdr.Serial] != w {
+		// Its caller gave up meanwhile (or had before): drop it.
+		c.mu.Unlock()
+		closeAll(r.fds)
+		c.mu.Lock()
+		delete(c.abandoned, r.hdr.Serial)
+		c.mu.Unlock()
+		return false
+	}
+	if rerr != nil {
+		c.deliverLocked(w, nil, rerr)
+	} else {
+		c.deliverLocked(w, r, nil)
+	}
+	if w == own {
+		c.reading = false
+		c.handOnLocked()
+		c.mu.Unlock()
+		return true
+	}
+	c.mu.Unlock()
+	return false
 }
 
 // readFrame reads one whole frame with exact-length reads.

@@ -1,3 +1,5 @@
+// Tests of the router with several calls in flight on one connection.
+
 package rpc
 
 import (

@@ -1,3 +1,5 @@
+// Tests of the router against a fake daemon on a socketpair, and its fixtures.
+
 package rpc
 
 import (

@@ -1,3 +1,5 @@
+// Byte-exact frames and remote_error decoding, as docs/PROTOCOL.md writes them.
+
 package rpc
 
 import (

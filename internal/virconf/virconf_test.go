@@ -1,3 +1,5 @@
+// The config reader's conformance table and error wording.
+
 package virconf
 
 import (
