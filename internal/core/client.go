@@ -243,10 +243,11 @@ func (c *Client) open(req *Request, deadline time.Time) (*rpc.Conn, error) {
 	if env == nil {
 		env = remoteuri.HostEnv()
 	}
-	t, err := remoteuri.ResolveLogged(req.URI, false, env, req.Log)
+	t, why, err := remoteuri.ResolveWhy(req.URI, false, env)
 	if err != nil {
 		return nil, err
 	}
+	req.Log.Printf("URI %s: transport %s, socket %s (%s), name %q", req.URI, t.Transport, t.Socket, why, t.Name)
 	if t.Transport != "unix" {
 		// The real library would connect, get the reply and then fail to
 		// take the fds (and drop the connection); fail the same way
@@ -254,7 +255,7 @@ func (c *Client) open(req *Request, deadline time.Time) (*rpc.Conn, error) {
 		return nil, report.NewError(report.ErrInternal, report.FromRPC, "Receiving file descriptors is not supported on this socket")
 	}
 	caller := req.callerPid()
-	cn, err := c.dialOther(t.Socket, caller, deadline, req.Log)
+	cn, err := c.dial(t.Socket, caller, deadline, req.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -267,10 +268,10 @@ func (c *Client) open(req *Request, deadline time.Time) (*rpc.Conn, error) {
 	return cn, nil
 }
 
-// dialOther connects to socket unless its daemon is the caller, asking
+// dial connects to socket unless its daemon is the caller, asking
 // indaemon before dialing (the caller holds the listening socket) and
 // after (the peer's credentials name the caller).
-func (c *Client) dialOther(socket string, caller int, deadline time.Time, log report.Logger) (*rpc.Conn, error) {
+func (c *Client) dial(socket string, caller int, deadline time.Time, log report.Logger) (*rpc.Conn, error) {
 	self, err := c.host().ServesSocket(caller, socket)
 	if err != nil {
 		return nil, err
@@ -287,6 +288,9 @@ func (c *Client) dialOther(socket string, caller int, deadline time.Time, log re
 		log.Printf("connected to %s, whose daemon is the caller (pid %d)", socket, caller)
 		cn.Close()
 		return nil, errSelf
+	}
+	if cn.PeerPid() >= 0 {
+		log.Printf("connected to %s (fd %d, daemon pid %d)", socket, cn.FD(), cn.PeerPid())
 	}
 	return cn, nil
 }

@@ -57,7 +57,7 @@ func TestLogClientRecords(t *testing.T) {
 	sock := strings.TrimPrefix(d.uri, "lxc:///system?socket=")
 	wantInOrder(t, r.got, []string{
 		"URI " + d.uri + ": transport unix, socket " + sock + " (the URI's socket parameter), name \"lxc:///system\"",
-		"rpc.Dial: connected to " + sock + " (fd ",
+		"core.(*Client).dial: connected to " + sock + " (fd ",
 		"proc=66 type=0",
 		"proc=66 type=1",
 		"proc=1 type=0 status=0 serial=1",
@@ -65,7 +65,7 @@ func TestLogClientRecords(t *testing.T) {
 		"prog=0x68000 vers=1 proc=1 type=0 status=0 serial=2",
 		"prog=0x68000 vers=1 proc=1 type=5 status=0 serial=2",
 		"connection to " + sock + " lost while idle (",
-		"rpc.Dial: connected to " + sock,
+		"core.(*Client).dial: connected to " + sock,
 		"prog=0x68000 vers=1 proc=1 type=5 status=0 serial=2",
 	})
 	for _, rec := range r.got {

@@ -89,7 +89,10 @@ func (h *Host) serveInHost(req *Call) ([]int, error) {
 }
 
 // openNamespaces opens /proc/<pid>/ns/* in the daemon's order, skipping any
-// that cannot be opened (the daemon does the same).
+// that cannot be opened (the daemon does the same). Always the kernel's
+// /proc, not Host.Proc: what is handed out must be the namespaces
+// themselves, while Host.Proc is where facts about the daemon are read
+// (tests point it at fake trees).
 func openNamespaces(pid int) []int {
 	var fds []int
 	for _, ns := range nsNames {

@@ -203,17 +203,7 @@ var boolParams = []string{"no_sanity", "no_verify", "no_tty"}
 // CONNECT_OPEN name, and the socket to connect to. It touches no socket; it
 // may read the client config file and test whether sockets exist.
 func Resolve(uri string, readonly bool, env *Env) (*Target, error) {
-	t, _, err := resolve(uri, readonly, env)
-	return t, err
-}
-
-// ResolveLogged is Resolve, also logging the outcome and why that socket
-// was chosen.
-func ResolveLogged(uri string, readonly bool, env *Env, log report.Logger) (*Target, error) {
-	t, why, err := resolve(uri, readonly, env)
-	if err == nil {
-		log.Printf("URI %s: transport %s, socket %s (%s), name %q", uri, t.Transport, t.Socket, why, t.Name)
-	}
+	t, _, err := ResolveWhy(uri, readonly, env)
 	return t, err
 }
 
@@ -223,8 +213,9 @@ type clientSettings struct {
 	name, socket, mode, command *string
 }
 
-// resolve is Resolve, also saying why the socket was chosen (for the log).
-func resolve(uri string, readonly bool, env *Env) (*Target, string, error) {
+// ResolveWhy is Resolve, also saying why the socket was chosen (for the
+// log).
+func ResolveWhy(uri string, readonly bool, env *Env) (*Target, string, error) {
 	u, err := parseURI(uri)
 	if err != nil {
 		return nil, "", err

@@ -27,7 +27,6 @@ func Dial(path string, deadline time.Time, log report.Logger) (*Conn, error) {
 	peer := -1
 	if cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
 		peer = int(cred.Pid)
-		log.Printf("connected to %s (fd %d, daemon pid %d)", path, fd, peer)
 	}
 	return &Conn{fd: fd, pid: os.Getpid(), peer: peer, socket: path}, nil
 }
