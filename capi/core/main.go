@@ -52,6 +52,8 @@ import (
 	"unsafe"
 
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/core"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/rpc"
 )
 
 //export lxcCoreABIVersion
@@ -75,7 +77,7 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 		*fds = nil
 	}
 	if req == nil || fds == nil || cerr == nil {
-		fillError(cerr, core.InternalError("libvirt-lxc core called without request or result pointers"))
+		fillError(cerr, report.InternalError("libvirt-lxc core called without request or result pointers"))
 		return -1
 	}
 	r := core.Request{
@@ -91,7 +93,7 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 		r.UUID[i] = byte(req.uuid[i])
 	}
 	passScheduler()
-	var room [maxFDs]int
+	var room [rpc.MaxFDs]int // room for any reply's fds, on the stack
 	got, err := core.OpenNamespaceAppend(&r, room[:0])
 	if err != nil {
 		fillError(cerr, err)
@@ -111,9 +113,9 @@ func lxcCoreOpenNamespace(req *C.lxcCoreRequest, fds **C.int, cerr *C.lxcCoreErr
 }
 
 // callLogger is the Logger of one request: nil when the caller logs none
-// of the core's records (all at debug priority, internal/core/log.go), so
+// of the core's records (all at debug priority, internal/report/log.go), so
 // that nothing is formatted.
-func callLogger(req *C.lxcCoreRequest) core.Logger {
+func callLogger(req *C.lxcCoreRequest) report.Logger {
 	if req.log == nil || req.logPriority <= 0 || req.logPriority > C.LXC_LOG_DEBUG {
 		return nil
 	}
@@ -126,10 +128,6 @@ func callLogger(req *C.lxcCoreRequest) core.Logger {
 		C.free(unsafe.Pointer(ctext))
 	}
 }
-
-// maxFDs is room for the fds of any reply on the stack (the daemon sends
-// at most VIR_NET_MESSAGE_NUM_FDS_MAX, 32; a domain has 6 namespaces).
-const maxFDs = 32
 
 // lastString keeps the Go copy of the latest string seen in one field of
 // the requests: a caller calls with the same URI and domain name again and
@@ -188,9 +186,9 @@ func fillError(cerr *C.lxcCoreError, err error) {
 	if cerr == nil {
 		return
 	}
-	var e *core.Error
+	var e *report.Error
 	if !errors.As(err, &e) {
-		e = core.InternalError(err.Error())
+		e = report.InternalError(err.Error())
 	}
 	cerr.code = C.int(e.Code)
 	cerr.domain = C.int(e.Domain)

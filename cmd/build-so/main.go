@@ -140,27 +140,10 @@ func buildAll(dir, prefix string) error {
 	if cc == "" {
 		cc = "cc"
 	}
-	args := []string{"-shared", "-fPIC", "-O2", "-g", "-std=gnu11",
-		"-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-D_GNU_SOURCE",
-		"-DLXC_CORE_SUBDIR=\"" + coreDir + "\"", "-Iinclude", "-Icapi",
-		"-Wl,-soname," + soname, "-Wl,--version-script=libvirt_lxc.syms",
-		"-Wl,--no-undefined", "-Wl,-z,relro", "-Wl,-z,now",
-		"-o", filepath.Join(dir, realName)}
-	args = append(args, cflags...)
-	args = append(args, cSources...)
-	args = append(args, libs...)
-	args = append(args, "-ldl", "-lpthread")
-	if err := run(nil, cc, args...); err != nil {
+	if err := buildLibrary(cc, filepath.Join(dir, realName), cflags, libs); err != nil {
 		return err
 	}
-	helperArgs := []string{"-O2", "-g", "-std=gnu11", "-Wall", "-Wextra",
-		"-Werror", "-D_GNU_SOURCE", "-Icapi", "-Wl,-z,relro", "-Wl,-z,now",
-		"-o", filepath.Join(dir, coreDir, helperName)}
-	// libvirt's headers for virterror.h's numbers; libvirt.so.0 is not
-	// linked.
-	helperArgs = append(helperArgs, cflags...)
-	helperArgs = append(helperArgs, helperSources...)
-	if err := run(nil, cc, append(helperArgs, "-ldl", "-lpthread")...); err != nil {
+	if err := buildHelper(cc, filepath.Join(dir, coreDir, helperName), cflags); err != nil {
 		return err
 	}
 	for _, link := range []string{soname, "libvirt-lxc.so"} {
@@ -170,6 +153,38 @@ func buildAll(dir, prefix string) error {
 			return err
 		}
 	}
+	return writePC(filepath.Join(dir, "pkgconfig", "libvirt-lxc.pc"), prefix, version)
+}
+
+// buildLibrary compiles and links libvirt-lxc.so.0 at out.
+func buildLibrary(cc, out string, cflags, libs []string) error {
+	args := []string{"-shared", "-fPIC", "-O2", "-g", "-std=gnu11",
+		"-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-D_GNU_SOURCE",
+		"-DLXC_CORE_SUBDIR=\"" + coreDir + "\"", "-Iinclude", "-Icapi",
+		"-Wl,-soname," + soname, "-Wl,--version-script=libvirt_lxc.syms",
+		"-Wl,--no-undefined", "-Wl,-z,relro", "-Wl,-z,now",
+		"-o", out}
+	args = append(args, cflags...)
+	args = append(args, cSources...)
+	args = append(args, libs...)
+	args = append(args, "-ldl", "-lpthread")
+	return run(nil, cc, args...)
+}
+
+// buildHelper compiles the core process at out.
+func buildHelper(cc, out string, cflags []string) error {
+	helperArgs := []string{"-O2", "-g", "-std=gnu11", "-Wall", "-Wextra",
+		"-Werror", "-D_GNU_SOURCE", "-Icapi", "-Wl,-z,relro", "-Wl,-z,now",
+		"-o", out}
+	// libvirt's headers for virterror.h's numbers; libvirt.so.0 is not
+	// linked.
+	helperArgs = append(helperArgs, cflags...)
+	helperArgs = append(helperArgs, helperSources...)
+	return run(nil, cc, append(helperArgs, "-ldl", "-lpthread")...)
+}
+
+// writePC writes the pkg-config file of the library at path.
+func writePC(path, prefix, version string) error {
 	pc := fmt.Sprintf(`prefix=%s
 libdir=${prefix}/lib
 includedir=${prefix}/include
@@ -181,5 +196,5 @@ Requires: libvirt
 Libs: -L${libdir} -lvirt-lxc
 Cflags: -I${includedir}
 `, prefix, version)
-	return os.WriteFile(filepath.Join(dir, "pkgconfig", "libvirt-lxc.pc"), []byte(pc), 0o644)
+	return os.WriteFile(path, []byte(pc), 0o644)
 }

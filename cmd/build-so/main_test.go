@@ -1,3 +1,5 @@
+// Tests of build-so: its C sources match meson.build's.
+
 package main
 
 import (

@@ -1,3 +1,7 @@
+// The client: a Request's way to the daemon's namespace fds, through a
+// shared connection (package rpc) or, when the caller is the daemon, from
+// its own view of the host (package indaemon).
+
 package core
 
 import (
@@ -5,6 +9,11 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/indaemon"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/remoteuri"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/rpc"
 )
 
 // Request is one OpenNamespace call, as the C side gathers it from the
@@ -22,9 +31,9 @@ type Request struct {
 	// Driver is the driver behind the caller's connection, as the C side
 	// found it.
 	Driver ConnDriver
-	// Log receives the records of the call's way to the daemon (log.go);
-	// nil when the caller's logging is off.
-	Log Logger
+	// Log receives the records of the call's way to the daemon
+	// (report.Logger); nil when the caller's logging is off.
+	Log report.Logger
 }
 
 // ConnDriver is the libvirt driver that a caller's connection uses. Only
@@ -50,6 +59,16 @@ func (req *Request) callerPid() int {
 	return os.Getpid()
 }
 
+// rpcCall is req as DOMAIN_OPEN_NAMESPACE's arguments.
+func (req *Request) rpcCall() rpc.NamespaceCall {
+	return rpc.NamespaceCall{Name: req.Name, UUID: req.UUID, ID: req.ID, Flags: req.Flags, Log: req.Log}
+}
+
+// inHostCall is req as the daemon's LXC driver gets it.
+func (req *Request) inHostCall() *indaemon.Call {
+	return &indaemon.Call{Name: req.Name, UUID: req.UUID, Flags: req.Flags, Caller: req.callerPid(), Log: req.Log}
+}
+
 // DefaultTimeout bounds one whole OpenNamespace call, connecting included.
 // The daemon drops a client that stops answering keepalives after about
 // 30 s, so waiting longer than that gains nothing.
@@ -60,14 +79,26 @@ const DefaultTimeout = 30 * time.Second
 // concurrent callers share the connection, several calls in flight, as
 // libvirt's own client does.
 type Client struct {
-	Timeout time.Duration // per call; DefaultTimeout when 0
-	Env     *Env          // HostEnv() when nil
+	Timeout time.Duration  // per call; DefaultTimeout when 0
+	Env     *remoteuri.Env // remoteuri.HostEnv() when nil
+	Host    *indaemon.Host // indaemon.System() when nil
 	// InHost serves a request from this process's view of the host when it
-	// is the daemon; nil means OpenInHost.
+	// is the daemon; nil means the Host's Open.
 	InHost func(*Request) ([]int, error)
 
 	mu    sync.Mutex
 	slots map[connKey]*slot
+	// getpid is os.Getpid, which decides whether a connection was
+	// inherited across fork; tests stand in for a forked child.
+	getpid func() int
+}
+
+// pid is the calling process, as connections are owned by one.
+func (c *Client) pid() int {
+	if c.getpid != nil {
+		return c.getpid()
+	}
+	return os.Getpid()
 }
 
 // connKey names a shared connection. Only read-write connections are made:
@@ -81,13 +112,13 @@ type connKey struct {
 // connection is being opened, so that a burst of first callers opens one.
 type slot struct {
 	dial sync.Mutex
-	cn   *conn // guarded by Client.mu
+	cn   *rpc.Conn // guarded by Client.mu
 }
 
 var defaultClient = &Client{}
 
 // OpenNamespace asks the daemon behind req.URI for the namespace fds of the
-// domain, using a shared Client. On failure the error is an *Error and no fd
+// domain, using a shared Client. On failure the error is a *report.Error and no fd
 // is left open.
 func OpenNamespace(req *Request) ([]int, error) { return defaultClient.OpenNamespace(req) }
 
@@ -113,7 +144,7 @@ func (c *Client) OpenNamespaceAppend(req *Request, dst []int) ([]int, error) {
 	}
 	deadline := time.Now().Add(timeout)
 	key := connKey{req.URI}
-	pid := os.Getpid()
+	pid := c.pid()
 
 	for attempt := 0; ; attempt++ {
 		// The shared connection for this (URI, read-only) was opened after
@@ -128,30 +159,30 @@ func (c *Client) OpenNamespaceAppend(req *Request, dst []int) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		fds, err := cn.openNamespaceAppend(req, deadline, dst)
+		call := req.rpcCall()
+		fds, err := cn.OpenNamespaceAppend(&call, deadline, dst)
 		if err == nil {
 			return fds, nil
 		}
-		var le *Error
+		var le *report.Error
 		if errors.As(err, &le) {
 			return nil, le // a daemon error reply leaves the stream in step
 		}
 		c.drop(key, cn)
-		var ce *callError
 		// A connection the daemon dropped while idle (restart, keepalive
 		// timeout): try once more on a new one.
-		if errors.As(err, &ce) && ce.retry && !fresh && attempt == 0 {
-			req.Log.printf("connection to %s lost while idle (%v): reconnecting", cn.socket, err)
+		if rpc.Retryable(err) && !fresh && attempt == 0 {
+			req.Log.Printf("connection to %s lost while idle (%v): reconnecting", cn.Socket(), err)
 			continue
 		}
-		req.Log.printf("connection to %s given up: %v", cn.socket, err)
-		return nil, cn.toLibvirtError(err)
+		req.Log.Printf("connection to %s given up: %v", cn.Socket(), err)
+		return nil, cn.ToLibvirtError(err)
 	}
 }
 
 // get returns the shared connection for key, opening one if there is none
 // usable. fresh says it was opened by this call.
-func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*conn, bool, error) {
+func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*rpc.Conn, bool, error) {
 	c.mu.Lock()
 	if c.slots == nil {
 		c.slots = make(map[connKey]*slot)
@@ -163,7 +194,7 @@ func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*c
 	}
 	cn := sl.cn
 	c.mu.Unlock()
-	if cn != nil && cn.usable(pid) {
+	if cn != nil && cn.Usable(pid) {
 		return cn, false, nil
 	}
 
@@ -173,7 +204,7 @@ func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*c
 	cn = sl.cn
 	c.mu.Unlock()
 	if cn != nil {
-		if cn.usable(pid) {
+		if cn.Usable(pid) {
 			return cn, false, nil // opened by another caller meanwhile
 		}
 		// Broken, closed, or inherited across fork (its socket is shared
@@ -192,54 +223,84 @@ func (c *Client) get(req *Request, key connKey, pid int, deadline time.Time) (*c
 }
 
 // drop takes cn out of use for key; its fd is closed once no call is on it.
-func (c *Client) drop(key connKey, cn *conn) {
+func (c *Client) drop(key connKey, cn *rpc.Conn) {
 	c.mu.Lock()
 	if sl := c.slots[key]; sl != nil && sl.cn == cn {
 		sl.cn = nil
 	}
 	c.mu.Unlock()
-	cn.close()
+	cn.Close()
 }
 
+// errSelf says that the caller would be dialing itself: it is the daemon.
+var errSelf = errors.New("the daemon at the other end of the socket is the caller")
+
 // open selects the socket for req.URI and opens and handshakes a new
-// connection to it. It returns errSelf, and never dials, when the caller
-// serves that socket itself.
-func (c *Client) open(req *Request, deadline time.Time) (*conn, error) {
+// connection to it. It returns errSelf when the caller serves that socket
+// itself (indaemon's answer), found before dialing or right after.
+func (c *Client) open(req *Request, deadline time.Time) (*rpc.Conn, error) {
 	env := c.Env
 	if env == nil {
-		env = HostEnv()
+		env = remoteuri.HostEnv()
 	}
-	t, why, err := resolve(req.URI, false, env)
+	t, why, err := remoteuri.ResolveWhy(req.URI, false, env)
 	if err != nil {
 		return nil, err
 	}
-	req.Log.printf("URI %s: transport %s, socket %s (%s), name %q", req.URI, t.Transport, t.Socket, why, t.Name)
+	req.Log.Printf("URI %s: transport %s, socket %s (%s), name %q", req.URI, t.Transport, t.Socket, why, t.Name)
 	if t.Transport != "unix" {
 		// The real library would connect, get the reply and then fail to
 		// take the fds (and drop the connection); fail the same way
 		// without touching the network.
-		return nil, newError(ErrInternal, FromRPC, "Receiving file descriptors is not supported on this socket")
+		return nil, report.NewError(report.ErrInternal, report.FromRPC, "Receiving file descriptors is not supported on this socket")
 	}
 	caller := req.callerPid()
-	self, err := servesSocket(caller, t.Socket)
+	cn, err := c.dial(t.Socket, caller, deadline, req.Log)
+	if err != nil {
+		return nil, err
+	}
+	if err := cn.Handshake(t.Name, t.ReadOnly, deadline, req.Log); err != nil {
+		req.Log.Printf("handshake on %s failed: %v", t.Socket, err)
+		cn.Close()
+		return nil, cn.ToLibvirtError(err)
+	}
+	req.Log.Printf("connection to %s open (fd %d)", t.Socket, cn.FD())
+	return cn, nil
+}
+
+// dial connects to socket unless its daemon is the caller, asking
+// indaemon before dialing (the caller holds the listening socket) and
+// after (the peer's credentials name the caller).
+func (c *Client) dial(socket string, caller int, deadline time.Time, log report.Logger) (*rpc.Conn, error) {
+	self, err := c.host().ServesSocket(caller, socket)
 	if err != nil {
 		return nil, err
 	}
 	if self {
-		req.Log.printf("the caller (pid %d) serves %s itself", caller, t.Socket)
+		log.Printf("the caller (pid %d) serves %s itself", caller, socket)
 		return nil, errSelf
 	}
-	cn, err := dial(t.Socket, caller, deadline, req.Log)
+	cn, err := rpc.Dial(socket, deadline, log)
 	if err != nil {
 		return nil, err
 	}
-	if err := cn.handshake(t.Name, t.ReadOnly, deadline, req.Log); err != nil {
-		req.Log.printf("handshake on %s failed: %v", t.Socket, err)
-		cn.close()
-		return nil, cn.toLibvirtError(err)
+	if indaemon.PeerIsCaller(cn.PeerPid(), caller) {
+		log.Printf("connected to %s, whose daemon is the caller (pid %d)", socket, caller)
+		cn.Close()
+		return nil, errSelf
 	}
-	req.Log.printf("connection to %s open (fd %d)", t.Socket, cn.fd)
+	if cn.PeerPid() >= 0 {
+		log.Printf("connected to %s (fd %d, daemon pid %d)", socket, cn.FD(), cn.PeerPid())
+	}
 	return cn, nil
+}
+
+// host is the view of the system the in-daemon answers come from.
+func (c *Client) host() *indaemon.Host {
+	if c.Host != nil {
+		return c.Host
+	}
+	return indaemon.System()
 }
 
 // openNamespaceFunc is the public function whose name libvirt's reports
@@ -249,7 +310,9 @@ const openNamespaceFunc = "virDomainLxcOpenNamespace"
 // unsupportedError is what libvirt's virDomainLxcOpenNamespace reports for
 // a connection whose driver lacks it: virReportUnsupportedError(), whose
 // detail is the function's name (src/libvirt-lxc.c, src/util/virerror.h).
-func unsupportedError() *Error { return newError(ErrNoSupport, FromNone, openNamespaceFunc) }
+func unsupportedError() *report.Error {
+	return report.NewError(report.ErrNoSupport, report.FromNone, openNamespaceFunc)
+}
 
 // selfServed answers a call whose socket the caller serves itself: a daemon
 // whose connection goes to its own socket. Only the LXC driver can answer
@@ -257,7 +320,7 @@ func unsupportedError() *Error { return newError(ErrNoSupport, FromNone, openNam
 // the call is another one, and libvirt's answer is that of a driver without
 // OpenNamespace.
 func (c *Client) selfServed(req *Request) ([]int, error) {
-	if lxcDriverHere(req.callerPid()) != nil {
+	if c.host().RunsLXCDriver(req.callerPid()) != nil {
 		return nil, unsupportedError()
 	}
 	return c.inHost(req)
@@ -266,19 +329,19 @@ func (c *Client) selfServed(req *Request) ([]int, error) {
 // inHost hands a copy of req on: the function may keep it, and req itself
 // stays on its caller's stack on the common path.
 func (c *Client) inHost(req *Request) ([]int, error) {
-	req.Log.printf("served from the daemon's own view of the host: the caller (pid %d) is the daemon", req.callerPid())
-	own := *req
+	req.Log.Printf("served from the daemon's own view of the host: the caller (pid %d) is the daemon", req.callerPid())
 	if c.InHost != nil {
+		own := *req
 		return c.InHost(&own)
 	}
-	return OpenInHost(&own)
+	return c.host().Open(req.inHostCall())
 }
 
 // CloseIdle closes the shared connections (tests, or a host that wants the
 // daemon to see it go); calls still in flight on them finish first.
 func (c *Client) CloseIdle() {
 	c.mu.Lock()
-	var all []*conn
+	var all []*rpc.Conn
 	for _, sl := range c.slots {
 		if sl.cn != nil {
 			all = append(all, sl.cn)
@@ -287,6 +350,6 @@ func (c *Client) CloseIdle() {
 	}
 	c.mu.Unlock()
 	for _, cn := range all {
-		cn.close()
+		cn.Close()
 	}
 }

@@ -1,7 +1,10 @@
+// Tests of the Client against a fake daemon in a child process.
+
 package core
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +17,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
+
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
 )
 
 // A fake daemon in a child process (so SO_PEERCRED sees another pid). It
@@ -55,21 +60,19 @@ func TestFakeDaemonHelper(t *testing.T) {
 		go func(n, fd int) {
 			defer unix.Close(fd)
 			for {
-				h, _, err := peerRead(fd)
+				h, err := fakeReadCall(fd)
 				if err != nil {
 					logLine(fmt.Sprintf("conn %d closed", n))
 					return
 				}
-				logLine(fmt.Sprintf("conn %d prog %x proc %d serial %d", n, h.Prog, h.Proc, h.Serial))
-				rh := header{Prog: h.Prog, Vers: 1, Proc: h.Proc, Type: typeReply, Serial: h.Serial}
+				logLine(fmt.Sprintf("conn %d prog %x proc %d serial %d", n, h.prog, h.proc, h.serial))
 				switch {
-				case h.Prog == progRemote && h.Proc == procAuthList:
-					writeAll(fd, encodePacket(rh, []byte{0, 0, 0, 1, 0, 0, 0, 0}), far)
-				case h.Prog == progRemote:
-					writeAll(fd, encodePacket(rh, nil), far)
-				case h.Prog == progLXC:
-					rh.Type = typeReplyWithFDs
-					writeAll(fd, encodePacket(rh, []byte{0, 0, 0, 2}), far)
+				case h.prog == fakeProgRemote && h.proc == fakeProcAuthList:
+					fakeWrite(fd, fakeReply(h, fakeTypeReply, []byte{0, 0, 0, 1, 0, 0, 0, 0}))
+				case h.prog == fakeProgRemote:
+					fakeWrite(fd, fakeReply(h, fakeTypeReply, nil))
+				case h.prog == fakeProgLXC:
+					fakeWrite(fd, fakeReply(h, fakeTypeReplyWithFDs, []byte{0, 0, 0, 2}))
 					unix.Sendmsg(fd, []byte{0}, unix.UnixRights(null), nil, 0)
 					unix.Sendmsg(fd, []byte{0}, unix.UnixRights(null), nil, 0)
 					if drop {
@@ -80,6 +83,73 @@ func TestFakeDaemonHelper(t *testing.T) {
 				}
 			}
 		}(n, fd)
+	}
+}
+
+// The fake daemon's own reading of the wire (docs/PROTOCOL.md §1-§3),
+// apart from package rpc's so that it checks rather than mirrors it.
+const (
+	fakeProgRemote       = 0x20008086 // REMOTE_PROGRAM
+	fakeProgLXC          = 0x00068000 // LXC_PROGRAM
+	fakeProcAuthList     = 66         // REMOTE_PROC_AUTH_LIST
+	fakeTypeReply        = 1          // VIR_NET_REPLY
+	fakeTypeReplyWithFDs = 5          // VIR_NET_REPLY_WITH_FDS
+	fakeHeaderLen        = 4 + 24     // length word and header
+)
+
+// fakeCall is the header of a call the fake daemon read.
+type fakeCall struct{ prog, proc, serial uint32 }
+
+// fakeReadCall reads one frame off a blocking fd.
+func fakeReadCall(fd int) (fakeCall, error) {
+	var head [fakeHeaderLen]byte
+	if err := fakeReadFull(fd, head[:]); err != nil {
+		return fakeCall{}, err
+	}
+	n := binary.BigEndian.Uint32(head[0:])
+	if n < fakeHeaderLen {
+		return fakeCall{}, errors.New("short frame")
+	}
+	if err := fakeReadFull(fd, make([]byte, n-fakeHeaderLen)); err != nil {
+		return fakeCall{}, err
+	}
+	return fakeCall{prog: binary.BigEndian.Uint32(head[4:]), proc: binary.BigEndian.Uint32(head[12:]),
+		serial: binary.BigEndian.Uint32(head[20:])}, nil
+}
+
+func fakeReadFull(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Read(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			return errors.New("closed")
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// fakeReply frames the reply of typ to call h, status OK.
+func fakeReply(h fakeCall, typ uint32, payload []byte) []byte {
+	b := make([]byte, fakeHeaderLen, fakeHeaderLen+len(payload))
+	for i, v := range []uint32{uint32(fakeHeaderLen + len(payload)), h.prog, 1, h.proc, typ, h.serial, 0} {
+		binary.BigEndian.PutUint32(b[4*i:], v)
+	}
+	return append(b, payload...)
+}
+
+func fakeWrite(fd int, b []byte) {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		b = b[n:]
 	}
 }
 
@@ -179,11 +249,8 @@ func TestClientDropsInheritedConnection(t *testing.T) {
 	c := testClient()
 	defer c.CloseIdle()
 	mustOpen(t, c, d.uri)
-	c.mu.Lock()
-	for _, sl := range c.slots {
-		sl.cn.pid = -1 // as seen from a forked child
-	}
-	c.mu.Unlock()
+	parent := os.Getpid()
+	c.getpid = func() int { return parent + 1 } // as seen from a forked child
 	mustOpen(t, c, d.uri)
 	got := d.lines(t)
 	// Per connection: when the daemon's side of the inherited one sees
@@ -300,15 +367,35 @@ func TestClientErrorsWithoutNetwork(t *testing.T) {
 	}
 	for _, tc := range tests {
 		_, err := c.OpenNamespace(&tc.req)
-		var le *Error
+		var le *report.Error
 		if !errors.As(err, &le) {
 			t.Errorf("%+v: %v", tc.req, err)
 			continue
 		}
-		want := &Error{Code: tc.code, Domain: tc.domain, Level: 2, Str2: sp(tc.detail),
+		want := &report.Error{Code: tc.code, Domain: tc.domain, Level: 2, Str2: sp(tc.detail),
 			Int1: tc.int1, Int2: -1, ToFormat: true}
 		if diff := cmp.Diff(want, le); diff != "" {
 			t.Errorf("%s: -want +got\n%s", tc.req.URI, diff)
 		}
 	}
+}
+
+// t1UUID is the uuid the fake daemon's callers ask for.
+var t1UUID = [16]byte{0x05, 0x07, 0x9f, 0x07, 0x35, 0x13, 0x48, 0x42, 0xae, 0x92, 0x99, 0x72, 0x49, 0x36, 0x2e, 0x1b}
+
+func sp(s string) *string { return &s }
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// openFDs counts this process's open descriptors, to catch leaks.
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
 }

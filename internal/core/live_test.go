@@ -15,9 +15,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
+
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/indaemon"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/remoteuri"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/rpc"
 )
 
 const liveURI = "lxc:///system"
@@ -116,12 +122,21 @@ func (d liveDomain) req() *Request {
 	return &Request{URI: liveURI, Name: d.Name, UUID: d.UUID, ID: d.ID}
 }
 
+// nsInode is the "type:[inode]" identity of a namespace fd.
+func nsInode(t testing.TB, path string) string {
+	s, err := os.Readlink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func initPidOf(t testing.TB, name string) int {
 	data, err := os.ReadFile("/run/libvirt/lxc/" + name + ".xml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := initPid(string(data))
+	pid := indaemon.InitPid(string(data))
 	if pid <= 0 {
 		t.Fatalf("no init pid for %s", name)
 	}
@@ -147,7 +162,7 @@ func TestLiveNamespacesMatchHostAndLibvirt(t *testing.T) {
 
 		pid := initPidOf(t, name)
 		var host []string
-		for _, ns := range nsNames {
+		for _, ns := range indaemon.NSNames {
 			host = append(host, nsInode(t, "/proc/"+strconv.Itoa(pid)+"/ns/"+ns))
 		}
 		if diff := cmp.Diff(host, got); diff != "" {
@@ -200,7 +215,7 @@ func libvirtTemplate(t testing.TB, code int) string {
 // raised is e as the C library raises it (lxcCoreError, capi/coreabi.h):
 // a final error as it is, one to format filled in with tmpl, libvirt's
 // template for its code.
-func raised(e *Error, tmpl string) *Error {
+func raised(e *report.Error, tmpl string) *report.Error {
 	if !e.ToFormat {
 		return e
 	}
@@ -212,7 +227,7 @@ func raised(e *Error, tmpl string) *Error {
 	return &r
 }
 
-func tuple(e *Error) []any {
+func tuple(e *report.Error) []any {
 	s := func(p *string) any {
 		if p == nil {
 			return nil
@@ -245,7 +260,7 @@ func TestLiveErrorsMatchLibvirt(t *testing.T) {
 	}
 	for _, tc := range tests {
 		_, err := OpenNamespace(tc.req)
-		le, ok := err.(*Error)
+		le, ok := err.(*report.Error)
 		if !ok {
 			t.Errorf("%s: got %v", tc.name, err)
 			continue
@@ -257,15 +272,15 @@ func TestLiveErrorsMatchLibvirt(t *testing.T) {
 	}
 
 	_, err := OpenNamespace(unknown.req())
-	le, ok := err.(*Error)
+	le, ok := err.(*report.Error)
 	if !ok {
 		t.Fatalf("unknown uuid: %v", err)
 	}
 	// The daemon's report, relayed as it is: the running libvirt's
 	// template for the code, filled in by the daemon.
-	want := raised(newError(ErrNoDomain, FromLXC,
+	want := raised(report.NewError(report.ErrNoDomain, report.FromLXC,
 		"no domain with matching uuid '00000000-1111-2222-3333-444444444444' (nonexistent)"),
-		libvirtTemplate(t, ErrNoDomain))
+		libvirtTemplate(t, report.ErrNoDomain))
 	if diff := cmp.Diff(want, le); diff != "" {
 		t.Errorf("unknown uuid: -want +got\n%s", diff)
 	}
@@ -275,23 +290,25 @@ func TestLiveErrorsMatchLibvirt(t *testing.T) {
 // client-side check) must match too: the -ro socket and RO open flag.
 func TestLiveReadOnlySocket(t *testing.T) {
 	plain := lookup(t, "lxcgo-plain")
-	tg, err := Resolve(liveURI, true, HostEnv())
+	tg, err := remoteuri.Resolve(liveURI, true, remoteuri.HostEnv())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(tg.Socket, "-sock-ro") {
 		t.Fatalf("socket %s", tg.Socket)
 	}
-	cn, err := dial(tg.Socket, os.Getpid(), far, nil)
+	far := time.Now().Add(time.Hour)
+	cn, err := rpc.Dial(tg.Socket, far, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cn.close()
-	if err := cn.handshake(tg.Name, true, far, nil); err != nil {
+	defer cn.Close()
+	if err := cn.Handshake(tg.Name, true, far, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, err = cn.openNamespace(plain.req(), far)
-	le, _ := err.(*Error)
+	call := plain.req().rpcCall()
+	_, err = cn.OpenNamespaceAppend(&call, far, nil)
+	le, _ := err.(*report.Error)
 	want := realError(t, `c.lookupByName("lxcgo-plain")`, true, 0)
 	if le == nil {
 		t.Fatalf("got %v", err)
@@ -311,7 +328,7 @@ func TestLiveInHostMatchesDaemon(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		inHost, err := serveInHost(d.req())
+		inHost, err := indaemon.System().ServeUnconfirmed(d.req().inHostCall())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -337,9 +354,9 @@ func TestLiveInHostMatchesDaemon(t *testing.T) {
 		// The daemon's reports are final; the in-host path's, to format,
 		// must come out the same with the running libvirt's templates.
 		_, e1 := OpenNamespace(r)
-		_, e2 := serveInHost(r)
-		le1, ok1 := e1.(*Error)
-		le2, ok2 := e2.(*Error)
+		_, e2 := indaemon.System().ServeUnconfirmed(r.inHostCall())
+		le1, ok1 := e1.(*report.Error)
+		le2, ok2 := e2.(*report.Error)
 		if !ok1 || !ok2 {
 			t.Fatalf("%s: errors %v, %v", r.Name, e1, e2)
 		}
@@ -350,7 +367,7 @@ func TestLiveInHostMatchesDaemon(t *testing.T) {
 			t.Errorf("%s flags %d: -daemon +in-host\n%s", r.Name, r.Flags, diff)
 		}
 	}
-	if lxcDriverHere(os.Getpid()) == nil {
+	if indaemon.System().RunsLXCDriver(os.Getpid()) == nil {
 		t.Error("the test process takes itself for the daemon")
 	}
 }

@@ -1,15 +1,19 @@
+// A client's records, from the socket chosen to a reconnect.
+
 package core
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
 )
 
 // records collects what a Logger receives, as "file func: text".
 type records struct{ got []string }
 
-func (r *records) logger() Logger {
+func (r *records) logger() report.Logger {
 	return func(file, function string, line int, text string) {
 		if line <= 0 {
 			text = "(no line) " + text
@@ -34,40 +38,6 @@ func wantInOrder(t *testing.T, got, want []string) {
 	}
 }
 
-// The router's records: the call, what comes before its reply (a PING
-// answered, an event dropped), the reply with its fds; each under the
-// function that made it.
-func TestLogRouterRecords(t *testing.T) {
-	c, peer := newPair(t)
-	src := devNulls(t, 3)
-	run(t, func() {
-		peerRead(peer)
-		peerWrite(t, peer, ping())
-		peerRead(peer) // the PONG
-		peerWrite(t, peer, encodePacket(header{Prog: progRemote, Vers: 1, Proc: 315, Type: typeMessage, Serial: 1}, []byte{1, 2, 3, 4}))
-		peerWrite(t, peer, replyFDs(0, 3))
-		sendFDs(t, peer, src...)
-	})
-	var r records
-	req := nsReq()
-	req.Log = r.logger()
-	fds, err := c.openNamespace(req, time.Now().Add(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAll(fds)
-	wantInOrder(t, r.got, []string{
-		"core/router.go core.(*conn).call: RPC message sent: prog=0x68000 vers=1 proc=1 type=0 status=0 serial=0 len=60 nfds=0",
-		"core/router.go core.(*conn).readFor: RPC message received: prog=0x6b656570 vers=1 proc=1 type=2 status=0 serial=0 len=28 nfds=0",
-		"keepalive PING from the daemon: answered with PONG",
-		"RPC message received: prog=0x20008086 vers=1 proc=315 type=2 status=0 serial=1 len=32 nfds=0",
-		"RPC message received: prog=0x68000 vers=1 proc=1 type=5 status=0 serial=0 len=32 nfds=3",
-	})
-	if len(r.got) != 5 {
-		t.Errorf("%d records, want 5:\n%s", len(r.got), strings.Join(r.got, "\n"))
-	}
-}
-
 // A client's records: the socket and why, the connection and handshake,
 // and a reconnect after the daemon dropped the idle connection.
 func TestLogClientRecords(t *testing.T) {
@@ -87,7 +57,7 @@ func TestLogClientRecords(t *testing.T) {
 	sock := strings.TrimPrefix(d.uri, "lxc:///system?socket=")
 	wantInOrder(t, r.got, []string{
 		"URI " + d.uri + ": transport unix, socket " + sock + " (the URI's socket parameter), name \"lxc:///system\"",
-		"core.dial: connected to " + sock + " (fd ",
+		"core.(*Client).dial: connected to " + sock + " (fd ",
 		"proc=66 type=0",
 		"proc=66 type=1",
 		"proc=1 type=0 status=0 serial=1",
@@ -95,22 +65,12 @@ func TestLogClientRecords(t *testing.T) {
 		"prog=0x68000 vers=1 proc=1 type=0 status=0 serial=2",
 		"prog=0x68000 vers=1 proc=1 type=5 status=0 serial=2",
 		"connection to " + sock + " lost while idle (",
-		"core.dial: connected to " + sock,
+		"core.(*Client).dial: connected to " + sock,
 		"prog=0x68000 vers=1 proc=1 type=5 status=0 serial=2",
 	})
 	for _, rec := range r.got {
 		if strings.Contains(rec, "lost while idle") && !strings.HasSuffix(rec, "): reconnecting") {
 			t.Errorf("reconnect record %q", rec)
 		}
-	}
-}
-
-// A nil Logger formats nothing and is never called.
-func TestLogNil(t *testing.T) {
-	var l Logger
-	if n := testing.AllocsPerRun(100, func() {
-		l.message("sent", header{Prog: progLXC, Serial: 1 << 20}, 1<<20, 6)
-	}); n != 0 {
-		t.Errorf("a nil Logger's message makes %v allocations", n)
 	}
 }

@@ -137,7 +137,7 @@ func (p *proxy) serve() {
 	}
 }
 
-// The proxy's own view of libvirt's framing (see internal/core): a
+// The proxy's own view of libvirt's framing (see internal/rpc): a
 // length word, then program, version, procedure, type, serial, status.
 const (
 	progLXC       = 0x00068000

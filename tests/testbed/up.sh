@@ -58,7 +58,7 @@ EXTRA_CONF=$STATE/libvirtd-extra.conf
 DEFAULT_CONFIG_ARG="--config PATH"
 # How many whole seconds older than the daemon its config file must be for
 # our library in it to trust that the daemon read what is on disk: more
-# than the slack of internal/core/daemonconf.go (startSlack, 100 ms), in
+# than the slack of internal/indaemon/daemonconf.go (startSlack, 100 ms), in
 # the seconds date(1) and stat(1) count.
 CONF_AGE=1
 # Everything the build, the demo and the suite use that a minimal Debian 12
