@@ -90,8 +90,8 @@
 /* The most of the caller's fds goBack() looks at. */
 #define SCAN_FDS_MAX 65536
 
-/* Read by the core's socket selection (internal/core/uri.go), as libvirt's
- * client reads them with secure_getenv(). */
+/* Read by the core's socket selection (internal/remoteuri/uri.go), as
+ * libvirt's client reads them with secure_getenv(). */
 static const char *const passedEnv[] = {
     "HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
 };

@@ -78,9 +78,10 @@ extern "C" {
  * refused unless the caller holds the lock that libvirt's LXC driver takes
  * on its driver.pid, in the library's pid and mount namespace.
  * Tested by: TestAccessDriversRefused (the daemon's config in each form),
- * internal/core's TestConfConformance, TestParseDaemonArgs,
- * TestDaemonConfigFile, TestCheckConfigFile, TestCheckAccessControl,
- * TestHoldsDriverLock and TestLxcDriverHereRealLocks.
+ * internal/virconf's TestConfConformance, internal/indaemon's
+ * TestParseDaemonArgs, TestDaemonConfigFile, TestCheckConfigFile,
+ * TestCheckAccessControl, TestHoldsDriverLock and
+ * TestLxcDriverHereRealLocks.
  *
  * The connection used is the library's own to the same daemon (same socket
  * selection as libvirt's client), kept open for the next call and shared by

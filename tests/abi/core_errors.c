@@ -2,7 +2,7 @@
  * The errors that both the C library and the Go core raise must reach
  * virGetLastError() with the same fields, whichever language made them.
  * Each language has one way to make each error (C: lxcCoreSetInternal,
- * lxcReport*; Go: internal/core/errors.go), and the Go core's errors are
+ * lxcReport*; Go: internal/report/error.go), and the Go core's errors are
  * raised by lxcRaiseCoreError. This program loads the built core (no
  * daemon is needed: every error below comes before any RPC), makes it fail
  * in each way, makes the C side report the same condition, and compares.
