@@ -1,0 +1,165 @@
+/*
+ * coreproc_concurrency.c: the coreproc scenarios about threads: first
+ * calls made by many threads at once in a server host (concurrent), and
+ * while another thread forks children that call too (forkrace).
+ */
+#include "coreproc.h"
+
+#define THREADS 16
+
+/* ---- concurrent ---------------------------------------------------------- */
+
+static pthread_barrier_t barrier;
+static int concurrentOk, concurrentBad;
+static char wantInodes[512];
+
+/* "ino,ino,..." of the fds, in order. */
+static void
+inodesOf(const int *fds, int n, char *out, size_t size)
+{
+    struct stat st;
+    int i;
+
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        if (fstat(fds[i], &st) < 0)
+            st.st_ino = 0;
+        snprintf(out + strlen(out), size - strlen(out), "%s%lu", i ? "," : "",
+                 (unsigned long)st.st_ino);
+    }
+}
+
+static void *
+concurrentMain(void *arg)
+{
+    char got[512];
+    int i, j;
+
+    (void)arg;
+    pthread_barrier_wait(&barrier);
+    for (i = 0; i < 50; i++) {
+        int *fds = NULL;
+        int n = virDomainLxcOpenNamespace(dom, &fds, 0);
+        inodesOf(fds, n, got, sizeof(got));
+        if (n == 6 && strcmp(got, wantInodes) == 0)
+            __atomic_add_fetch(&concurrentOk, 1, __ATOMIC_RELAXED);
+        else
+            __atomic_add_fetch(&concurrentBad, 1, __ATOMIC_RELAXED);
+        for (j = 0; j < n; j++)
+            close(fds[j]);
+        free(fds);
+    }
+    return NULL;
+}
+
+/* The namespaces the daemon must hand out, read straight from /proc. */
+static void
+initInodes(void)
+{
+    static const char *const ns[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
+    pid_t init = tcInitPid(dom);
+    char path[64];
+    struct stat st;
+    size_t i;
+
+    wantInodes[0] = '\0';
+    for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)init, ns[i]);
+        if (stat(path, &st) < 0)
+            st.st_ino = 0;
+        snprintf(wantInodes + strlen(wantInodes), sizeof(wantInodes) - strlen(wantInodes),
+                 "%s%lu", i ? "," : "", (unsigned long)st.st_ino);
+    }
+}
+
+int
+scenarioConcurrent(const char *unused TC_UNUSED)
+{
+    pthread_t t[THREADS];
+    pid_t procs[8];
+    int i, lfd = listenSomewhere();
+
+    openDomain();
+    initInodes();
+    pthread_barrier_init(&barrier, NULL, THREADS);
+    for (i = 0; i < THREADS; i++)
+        pthread_create(&t[i], NULL, concurrentMain, NULL);
+    for (i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    printf("concurrent calls=%d ok=%d bad=%d core_procs=%d core_mapped=%d\n",
+           THREADS * 50, concurrentOk, concurrentBad, coreProcsOf(getpid(), procs, 8),
+           tcMapped("libvirt-lxc-core"));
+    close(lfd);
+    closeDomain();
+    return 0;
+}
+
+/* ---- forkrace ------------------------------------------------------------ */
+
+#define RACE_ROUNDS 10
+#define RACE_CALLERS 4
+#define RACE_CHILDREN 4
+
+static void *
+raceCaller(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&barrier);
+    callOnce();
+    return NULL;
+}
+
+/* One process: RACE_CALLERS threads make their first calls while the main
+ * thread forks RACE_CHILDREN children that call too. Exits 0 if every
+ * child got its fds within 10 s. */
+static int
+raceOnce(int listen)
+{
+    pthread_t t[RACE_CALLERS];
+    pid_t kids[RACE_CHILDREN];
+    int i, status, bad = 0;
+
+    if (listen)
+        listenSomewhere();
+    openDomain();
+    pthread_barrier_init(&barrier, NULL, RACE_CALLERS + 1);
+    for (i = 0; i < RACE_CALLERS; i++)
+        pthread_create(&t[i], NULL, raceCaller, NULL);
+    pthread_barrier_wait(&barrier);
+    for (i = 0; i < RACE_CHILDREN; i++) {
+        if ((kids[i] = fork()) == 0)
+            _exit(callOnce() == 6 ? 0 : 1);
+        usleep(200 * i);
+    }
+    for (i = 0; i < RACE_CHILDREN; i++) {
+        if (relWaitTimeout(kids[i], 10000, &status) == 1)
+            bad |= 2; /* hung */
+        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            bad |= 1;
+    }
+    for (i = 0; i < RACE_CALLERS; i++)
+        pthread_join(t[i], NULL);
+    _exit(bad);
+}
+
+int
+scenarioForkRace(const char *mode)
+{
+    int round, status, hangs = 0, failed = 0, listen = strcmp(mode, "server") == 0;
+    pid_t pid;
+
+    for (round = 0; round < RACE_ROUNDS; round++) {
+        if ((pid = fork()) == 0)
+            raceOnce(listen);
+        if (relWaitTimeout(pid, 60000, &status) == 1 || !WIFEXITED(status)) {
+            hangs++;
+            continue;
+        }
+        hangs += (WEXITSTATUS(status) & 2) != 0;
+        failed += (WEXITSTATUS(status) & 1) != 0;
+    }
+    printf("forkrace mode=%s rounds=%d children=%d hung_rounds=%d failed_rounds=%d\n",
+           mode, RACE_ROUNDS, RACE_ROUNDS * RACE_CHILDREN, hangs, failed);
+    return 0;
+}
+
