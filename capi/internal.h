@@ -1,5 +1,6 @@
 /*
- * internal.h: libvirt glue shared by every function of libvirt-lxc.so.0.
+ * internal.h: libvirt glue shared by every function of libvirt-lxc.so.0
+ * (error.c, domain.c, libvirt_private.c, libvirt_syms.c, fileio.c).
  *
  * libvirt.so.0 has no public way to set its last error, to validate a
  * virDomainPtr or to read a connection's read-only flag. The functions here
@@ -37,6 +38,8 @@
 #else
 # define LXC_EXPORT
 #endif
+
+/* error.c: the error funnel. */
 
 /* Reset libvirt's last error (public virResetLastError). The first call
  * also runs virInitialize(): libvirt's last-error slot does not exist
@@ -96,6 +99,8 @@ void lxcReportReadOnly(const char *funcname);
  * default stderr printer. Generic "cause is unknown" error if none is set. */
 void lxcDispatch(virConnectPtr conn);
 
+/* domain.c: checks of a virDomainPtr. */
+
 /* 0 if @dom is a valid virDomainPtr (and its connection a valid
  * virConnectPtr). Otherwise reports lxcReportInvalidDomain(funcname) and
  * returns -1; the caller dispatches with NULL, as libvirt does. */
@@ -106,15 +111,29 @@ int lxcCheckDomain(virDomainPtr dom, const char *funcname);
  * reporting. */
 virConnectPtr lxcDomainConn(virDomainPtr dom);
 
+/* libvirt_private.c: reads of libvirt's private struct layouts. */
+
 /* Whether @dom's connection is read-only: 1 yes, 0 no, -1 unknown.
  * Leaves no error set and calls no error handler when it can read the flag
- * directly (see virt.c); its public-API fallback probe, used only with an
- * unrecognised libvirt.so, does make libvirt dispatch one error. */
+ * directly (see libvirt_private.c); its public-API fallback probe, used only
+ * with an unrecognised libvirt.so, does make libvirt dispatch one error. */
 int lxcConnIsReadOnly(virDomainPtr dom);
+
+/* The name and formatted uuid of @dom, read without a call into libvirt
+ * (whose getters log records of their own). Returns -1 when @dom is not a
+ * valid domain or its layout is not recognised. */
+int lxcDomainIdent(virDomainPtr dom, const char **name,
+                   char uuid[VIR_UUID_STRING_BUFLEN]);
 
 /* The driver behind @dom's connection (coreabi.h), whose virConnectGetURI()
  * is @uri. No RPC, no error left set. */
+lxcCoreDriver lxcConnPeekDriver(virDomainPtr dom, const char *uri);
+
+/* lxcConnPeekDriver, remembered (error.c) as the driver whose final errors
+ * the core hands back to the calling thread (lxcRaiseCoreError). */
 lxcCoreDriver lxcConnGetDriver(virDomainPtr dom, const char *uri);
+
+/* libvirt_syms.c: libvirt's private functions, looked up by name. */
 
 /* libvirt's private virLogMessage(source, priority, filename, linenr,
  * funcname, metadata, fmt, ...), NULL when libvirt.so.0 lacks it; log.h
@@ -130,11 +149,7 @@ lxcVirLogMessageFunc lxcVirLogMessage(void);
  * libvirt.so.0.<major * 1000 + minor>.<micro>); 0 when unknown. */
 int lxcVirVersion(void);
 
-/* The name and formatted uuid of @dom, read without a call into libvirt
- * (whose getters log records of their own). Returns -1 when @dom is not a
- * valid domain or its layout is not recognised. */
-int lxcDomainIdent(virDomainPtr dom, const char **name,
-                   char uuid[VIR_UUID_STRING_BUFLEN]);
+/* fileio.c: fork-safe file I/O. */
 
 /* Small files of procfs, sysfs and cgroupfs, with plain syscalls only (safe
  * in a child after fork()). The reader fills @buf with up to @size - 1

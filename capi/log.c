@@ -7,7 +7,7 @@
  * move between releases. Ours say what the system library of the running
  * release says: the table below has the line numbers of each release whose
  * src/libvirt-lxc.c differs, keyed on the version of the libvirt.so.0 this
- * process loaded (virt.c reads it from the library's file name).
+ * process loaded (libvirt_syms.c reads it from the library's file name).
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * log.h: logging through the running libvirt's own logger.
  *
  * Records go to libvirt.so.0's virLogMessage (a private symbol, looked up
- * by name at run time like the error setters in virt.c), each under a
+ * by name at run time like the error setters, libvirt_syms.c), each under a
  * filter name, so that LIBVIRT_DEBUG, LIBVIRT_LOG_FILTERS,
  * LIBVIRT_LOG_OUTPUTS and a daemon's log_filters/log_outputs select and
  * route them as they do libvirt's own records. Without virLogMessage

@@ -31,7 +31,8 @@ const (
 )
 
 var cSources = []string{
-	"capi/virt.c", "capi/log.c", "capi/enter_namespace.c", "capi/ns_types.c",
+	"capi/libvirt_syms.c", "capi/error.c", "capi/domain.c", "capi/libvirt_private.c",
+	"capi/fileio.c", "capi/log.c", "capi/enter_namespace.c", "capi/ns_types.c",
 	"capi/enter_seclabel.c", "capi/seclabel_text.c", "capi/enter_cgroup.c",
 	"capi/cgroup_text.c", "capi/open_namespace.c", "capi/coreproc/client.c",
 	"capi/coreproc/channel.c", "capi/coreproc/spawn.c", "capi/coreproc/locate.c",

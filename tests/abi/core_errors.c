@@ -7,8 +7,9 @@
  * daemon is needed: every error below comes before any RPC), makes it fail
  * in each way, makes the C side report the same condition, and compares.
  *
- * Built with capi/virt.c and capi/coreload.c, the library's own error code,
- * and linked to libvirt.so.0, whose templates fill the messages.
+ * Built with capi/error.c (with the glue it uses) and capi/coreload.c, the
+ * library's own error code, and linked to libvirt.so.0, whose templates
+ * fill the messages.
  *
  * usage: core-errors GO_CORE
  */
