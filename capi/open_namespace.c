@@ -15,12 +15,39 @@
 #include "internal.h"
 #include "log.h"
 
+static const char *const lxcOpenFunc = "virDomainLxcOpenNamespace";
+
+/* The request for @domain on the connection @uri names. The connection's
+ * driver decides first, as in libvirt: only its remote driver (which
+ * clears *@fdlist first) and the LXC driver implement the call; any other
+ * driver of this process leaves *@fdlist alone and is "not supported"
+ * (virReportUnsupportedError in src/libvirt-lxc.c). -1 with the error
+ * reported. */
+static int
+lxcOpenRequest(virDomainPtr domain, char *uri, int **fdlist, unsigned int flags,
+               lxcCoreRequest *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->driver = lxcConnGetDriver(domain, uri);
+    if (req->driver == LXC_CORE_DRIVER_OTHER) {
+        lxcReportError(VIR_FROM_NONE, VIR_ERR_NO_SUPPORT, "%s", lxcOpenFunc);
+        return -1;
+    }
+    *fdlist = NULL;
+    req->uri = uri;
+    req->name = virDomainGetName(domain);
+    if (virDomainGetUUID(domain, req->uuid) < 0)
+        return -1;
+    req->id = (int)virDomainGetID(domain);
+    req->flags = flags;
+    return 0;
+}
+
 LXC_EXPORT int
 virDomainLxcOpenNamespace(virDomainPtr domain,
                           int **fdlist,
                           unsigned int flags)
 {
-    static const char *const func = "virDomainLxcOpenNamespace";
     virConnectPtr conn;
     lxcCoreRequest req;
     lxcCoreError err;
@@ -30,45 +57,27 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
     lxcLogDomainEntry(LXC_API_OPEN_NAMESPACE, domain, "fdlist=%p flags=0x%x",
                       (void *)fdlist, flags);
     lxcResetError();
-    if (lxcCheckDomain(domain, func) < 0) {
+    if (lxcCheckDomain(domain, lxcOpenFunc) < 0) {
         lxcDispatch(NULL);
         return -1;
     }
     conn = virDomainGetConnect(domain);
 
     if (!fdlist) {
-        lxcReportInvalidArg(func, "fdlist");
+        lxcReportInvalidArg(lxcOpenFunc, "fdlist");
         goto error;
     }
-
     /* libvirt refuses read-only connections before sending anything, and
      * leaves *fdlist as the caller had it: its remote driver, which clears
      * it, is never reached. */
     if (lxcConnIsReadOnly(domain) == 1) {
-        lxcReportReadOnly(func);
+        lxcReportReadOnly(lxcOpenFunc);
         goto error;
     }
     if (!(uri = virConnectGetURI(conn)))
         goto error; /* libvirt reported why */
-
-    /* Then the connection's driver decides, as in libvirt: only its remote
-     * driver (which clears *fdlist first) and the LXC driver implement the
-     * call; any other driver of this process leaves *fdlist alone and is
-     * "not supported" (virReportUnsupportedError in src/libvirt-lxc.c). */
-    memset(&req, 0, sizeof(req));
-    req.driver = lxcConnGetDriver(domain, uri);
-    if (req.driver == LXC_CORE_DRIVER_OTHER) {
-        lxcReportError(VIR_FROM_NONE, VIR_ERR_NO_SUPPORT, "%s", func);
+    if (lxcOpenRequest(domain, uri, fdlist, flags, &req) < 0)
         goto error;
-    }
-    *fdlist = NULL;
-
-    req.uri = uri;
-    req.name = virDomainGetName(domain);
-    if (virDomainGetUUID(domain, req.uuid) < 0)
-        goto error;
-    req.id = (int)virDomainGetID(domain);
-    req.flags = flags;
 
     memset(&err, 0, sizeof(err));
     n = lxcProcOpenNamespace(&req, fdlist, &err);

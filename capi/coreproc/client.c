@@ -539,6 +539,67 @@ sendRequest(coreProc *p, const waiter *w, int inflight, const lxcCoreRequest *re
     return r == (ssize_t)len ? 0 : -1;
 }
 
+/* Its request could not be sent: @p is ended. CALL_RETRY when it had gone
+ * away (killed while idle: nothing was asked of it) and @retry allows the
+ * call to go to a new one; otherwise 0, and the call waits for the end to
+ * reach it. Called with @p->mu held. */
+static int
+sendFailedLocked(coreProc *p, waiter *w, int errnum, int retry)
+{
+    int gone = errnum == EPIPE || errnum == ECONNRESET;
+    char what[128];
+
+    /* Gone is gone, whether before the request or after it (readOne). */
+    snprintf(what, sizeof(what), "cannot be written to: %s", strerror(errnum));
+    endLocked(p, gone, gone ? "before answering" : what);
+    if (!gone || !retry)
+        return 0;
+    leaveLocked(p, w);
+    lxcCoreErrorFree(&w->err);
+    return CALL_RETRY;
+}
+
+/* Until @w is answered: reads for every waiting call when nobody else
+ * does, else sleeps until woken or the deadline. Called with @p->mu held. */
+static void
+awaitLocked(coreProc *p, waiter *w, long long deadline)
+{
+    struct timespec ts;
+    int n;
+
+    deadlineTimespec(deadline, &ts);
+    while (!w->done) {
+        if (!p->reading) {
+            p->reading = 1;
+            pthread_mutex_unlock(&p->mu);
+            n = readOne(p, deadline);
+            pthread_mutex_lock(&p->mu);
+            p->reading = 0;
+            if (n < 0 && !w->done)
+                breakHungLocked(p);
+            if (w->done)
+                wakeReaderLocked(p, w);
+        } else if (pthread_cond_timedwait(&w->cond, &p->mu, &ts) == ETIMEDOUT &&
+                   !w->done) {
+            breakHungLocked(p);
+        }
+    }
+}
+
+static void
+waiterInit(waiter *w)
+{
+    pthread_condattr_t ca;
+
+    memset(w, 0, sizeof(*w));
+    /* Records of the way to the daemon only when they would be logged. */
+    w->logPriority = lxcLogLeast(&rpcSource);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
 /* One call on @p. CALL_RETRY when it must go to a new core process: @p
  * was broken before the call got in, or (when @retry) died while idle. */
 static int
@@ -546,20 +607,10 @@ procCall(coreProc *p, const lxcCoreRequest *req, size_t urilen, size_t namelen,
          int retry, int **fds, lxcCoreError *err)
 {
     long long deadline = nowMs() + LXC_PROC_TIMEOUT_MS;
-    pthread_condattr_t ca;
-    struct timespec ts;
     waiter w;
-    int n, inflight;
+    int inflight;
 
-    memset(&w, 0, sizeof(w));
-    /* Records of the way to the daemon only when they would be logged. */
-    w.logPriority = lxcLogLeast(&rpcSource);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w.cond, &ca);
-    pthread_condattr_destroy(&ca);
-    deadlineTimespec(deadline, &ts);
-
+    waiterInit(&w);
     pthread_mutex_lock(&p->mu);
     if (p->broken) {
         pthread_mutex_unlock(&p->mu);
@@ -573,42 +624,19 @@ procCall(coreProc *p, const lxcCoreRequest *req, size_t urilen, size_t namelen,
     pthread_mutex_unlock(&p->mu);
 
     if (sendRequest(p, &w, inflight, req, urilen, namelen) < 0) {
-        int gone = errno == EPIPE || errno == ECONNRESET;
-        char what[128];
+        int errnum = errno;
 
-        /* Gone is gone, whether before the request or after it (readOne). */
-        snprintf(what, sizeof(what), "cannot be written to: %s", strerror(errno));
         pthread_mutex_lock(&p->mu);
-        endLocked(p, gone, gone ? "before answering" : what);
-        if (gone && retry) {
-            /* It died while idle (killed): nothing was asked of it, so the
-             * call goes to a new one instead. */
-            leaveLocked(p, &w);
+        if (sendFailedLocked(p, &w, errnum, retry) == CALL_RETRY) {
             pthread_mutex_unlock(&p->mu);
             pthread_cond_destroy(&w.cond);
-            lxcCoreErrorFree(&w.err);
             return CALL_RETRY;
         }
         pthread_mutex_unlock(&p->mu);
     }
 
     pthread_mutex_lock(&p->mu);
-    while (!w.done) {
-        if (!p->reading) {
-            p->reading = 1;
-            pthread_mutex_unlock(&p->mu);
-            n = readOne(p, deadline);
-            pthread_mutex_lock(&p->mu);
-            p->reading = 0;
-            if (n < 0 && !w.done)
-                breakHungLocked(p);
-            if (w.done)
-                wakeReaderLocked(p, &w);
-        } else if (pthread_cond_timedwait(&w.cond, &p->mu, &ts) == ETIMEDOUT &&
-                   !w.done) {
-            breakHungLocked(p);
-        }
-    }
+    awaitLocked(p, &w, deadline);
     leaveLocked(p, &w);
     pthread_mutex_unlock(&p->mu);
     pthread_cond_destroy(&w.cond);
