@@ -16,6 +16,13 @@
  * (its main thread and its spares, capi/coreproc/server.c); the core sizes
  * the Go runtime for them (capi/core/main.go). */
 #define LXC_CORE_MAX_CALLERS 4
+/* The Go core's deadline for one whole call, connecting included: the
+ * daemon drops a client that stops answering keepalives after about 30 s,
+ * so waiting longer gains nothing. The core takes it from here
+ * (capi/core/main.go), and the caller's wait for its core process is
+ * derived from it (LXC_PROC_TIMEOUT_MS), so that the core always gives up
+ * first and says why. */
+#define LXC_CORE_CALL_TIMEOUT_S 30
 #define LXC_CORE_OPEN_SYMBOL "lxcCoreOpenNamespace"
 #define LXC_CORE_VERSION_SYMBOL "lxcCoreABIVersion"
 

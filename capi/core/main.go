@@ -244,6 +244,8 @@ const (
 )
 
 func init() {
+	// The C side waits for this deadline and a margin (capi/coreabi.h).
+	core.SetTimeout(C.LXC_CORE_CALL_TIMEOUT_S * time.Second)
 	runtime.GOMAXPROCS(maxCallers + 1)
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(memoryLimit)

@@ -38,6 +38,8 @@
 
 #include <stdint.h>
 
+#include "coreabi.h"
+
 #define LXC_OPEN_HELPER_FILE "libvirt-lxc-open"
 #define LXC_CORE_FILE "libvirt-lxc-core.so"
 
@@ -50,9 +52,10 @@
 #define LXC_PROC_NULL_STRING UINT32_MAX  /* length that encodes NULL */
 #define LXC_PROC_ERROR_STRINGS 4         /* message, str1, str2, str3 */
 #define LXC_PROC_LOG_STRINGS 3           /* file, function, text */
-/* A whole call may take the core's own deadline (30 s, DefaultTimeout in
- * internal/core/client.go) plus starting the process. */
-#define LXC_PROC_TIMEOUT_MS 35000
+/* A whole call may take the core's own deadline plus starting the
+ * process. */
+#define LXC_PROC_START_MARGIN_S 5
+#define LXC_PROC_TIMEOUT_MS ((LXC_CORE_CALL_TIMEOUT_S + LXC_PROC_START_MARGIN_S) * 1000)
 /* The most of the core process's last words a caller keeps. */
 #define LXC_PROC_MAX_SAID 512
 

@@ -71,7 +71,8 @@ func (req *Request) inHostCall() *indaemon.Call {
 
 // DefaultTimeout bounds one whole OpenNamespace call, connecting included.
 // The daemon drops a client that stops answering keepalives after about
-// 30 s, so waiting longer than that gains nothing.
+// 30 s, so waiting longer than that gains nothing. The core process sets
+// the shared Client's from the C side's constant (SetTimeout).
 const DefaultTimeout = 30 * time.Second
 
 // Client keeps one warm connection per URI, so that a
@@ -116,6 +117,10 @@ type slot struct {
 }
 
 var defaultClient = &Client{}
+
+// SetTimeout sets the shared Client's per-call deadline; for the host's
+// initialisation, before any call.
+func SetTimeout(d time.Duration) { defaultClient.Timeout = d }
 
 // OpenNamespace asks the daemon behind req.URI for the namespace fds of the
 // domain, using a shared Client. On failure the error is a *report.Error and no fd
