@@ -34,14 +34,22 @@ reapAll(int sig)
     errno = saved;
 }
 
+/* A child of the caller's own that exits at once. SIGCHLD is held until
+ * its pid is known: a handler that ran first (the child may exit before
+ * fork() returns in the parent) would take it for a foreign one. */
 static void
 forkOwnChild(void)
 {
     struct timespec pause = { 0, 20 * 1000 * 1000 };
+    sigset_t chld, old;
     int i;
 
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
     if ((ownChild = fork()) == 0)
         _exit(0);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     for (i = 0; i < 100 && !reapedOwn && !sigchldCount; i++)
         nanosleep(&pause, NULL);
 }
