@@ -219,8 +219,10 @@ XML
 }
 
 ensure_domain() {
-    local name=$1 f
-    if ! virsh -q -c "$URI" dominfo "$name" >/dev/null 2>&1; then
+    local name=$1 f attempt
+    # domuuid, not dominfo: dominfo also reads the domain's cgroups, and
+    # fails for a running domain whose container is not right.
+    if ! virsh -q -c "$URI" domuuid "$name" >/dev/null 2>&1; then
         f=$(mktemp)
         domain_xml "$name" >"$f"
         virsh -q -c "$URI" define "$f" >/dev/null
@@ -233,26 +235,40 @@ ensure_domain() {
         fi
         return
     }
-    if [ "$(virsh -q -c "$URI" domstate "$name")" != running ]; then
+    [ "$(virsh -q -c "$URI" domstate "$name")" = running ] && return
+    for attempt in 1 2 3; do
         virsh -q -c "$URI" start "$name" >/dev/null
-        echo "$name" >>"$STATE/started"
-    fi
-    wait_init_pid "$name"
+        grep -qx "$name" "$STATE/started" 2>/dev/null || echo "$name" >>"$STATE/started"
+        domain_enterable "$name" && return
+        log "$name started but cannot be entered (libvirtd: $(domain_enter_error "$name")); restarting it"
+        virsh -q -c "$URI" destroy "$name" >/dev/null 2>&1 || true
+    done
+    log "FAILED: $name cannot be entered after 3 starts"
+    exit 1
 }
 
-# "virsh start" returns before the controller has told the daemon the
-# container's init pid; until then OpenNamespace fails with "Init pid is not
-# yet available" (libvirt's src/lxc/lxc_driver.c). The daemon writes the pid
-# into the domain's status XML when it learns it (lxc_process.c,
-# virLXCProcessMonitorInitNotify).
-wait_init_pid() {
-    local name=$1
-    for _ in $(seq 300); do
-        grep -q "<init pid=" "$RUN_DIR/lxc/$name.xml" 2>/dev/null && return
-        sleep 0.1
+# "virsh start" returns before the LXC controller has told the daemon the
+# container's init pid; until then OpenNamespace fails with "Init pid is
+# not yet available" (libvirt's src/lxc/lxc_driver.c). Seen in a fresh
+# Debian 13 root under load (libvirt 11.3): a user-namespace container whose
+# daemon never learnt it at all. So a domain this script starts is ready
+# once libvirt's own library enters it; one that cannot be entered within
+# 20 s is started again.
+enter_domain() {
+    env -u LD_LIBRARY_PATH virsh -q -c "$URI" lxc-enter-namespace "$1" --noseclabel -- /bin/true
+}
+
+domain_enter_error() {
+    enter_domain "$1" 2>&1 >/dev/null | tr '\n' ' '
+}
+
+domain_enterable() {
+    local _
+    for _ in $(seq 40); do
+        enter_domain "$1" >/dev/null 2>&1 && return 0
+        sleep 0.5
     done
-    log "FAILED: $name's init pid not known to libvirtd within 30 s"
-    exit 1
+    return 1
 }
 
 our_daemon_pid() {
