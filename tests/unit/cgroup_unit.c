@@ -5,36 +5,17 @@
  * files written, on strings alone (no cgroupfs, no daemon, no root). Each
  * case is named in the output; the program exits 1 if any fails.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgroup_text.h"
+#include "unit.h"
 
-static int failed, passed;
 /* About 22 KiB, as in enter_cgroup.c: not on the stack. */
 static lxcCgroup cg;
 /* Longer than any path cgroup_text.c keeps. */
 static char longPath[3 * CG_PATH_MAX];
-
-static void __attribute__((format(printf, 3, 4)))
-check(const char *name, int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (ok) {
-        printf("ok   %s\n", name);
-        passed++;
-        return;
-    }
-    printf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    failed++;
-}
 
 static void
 checkStr(const char *name, const char *got, const char *want)
@@ -323,6 +304,5 @@ main(void)
     testControllers();
     testClaim();
     testTargets();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unitSummary();
 }

@@ -7,38 +7,19 @@
  * the program exits 1 if any fails.
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "channel.h"
+#include "unit.h"
 
-static int failed, passed;
 /* Room for the largest record and a byte more (trailing-byte cases), at an
  * offset of 1 where a case wants it unaligned. */
 static char buf[LXC_PROC_MAX_MSG + 16];
 static char big[LXC_PROC_MAX_STRING + 16];   /* "aaa...": long strings */
 static char other[LXC_PROC_MAX_STRING + 16]; /* "bbb...", to tell them apart */
-
-static void __attribute__((format(printf, 3, 4)))
-check(const char *name, int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (ok) {
-        printf("ok   %s\n", name);
-        passed++;
-        return;
-    }
-    printf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    failed++;
-}
 
 static void
 expect(const char *name, lxcChanResult got, lxcChanResult want)
@@ -456,6 +437,5 @@ main(void)
     testLogRoundTrip();
     testLogMalformed();
     testResultNames();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unitSummary();
 }

@@ -9,31 +9,12 @@
 # define _GNU_SOURCE
 #endif
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ns_types.h"
+#include "unit.h"
 
-static int failed, passed;
-
-static void __attribute__((format(printf, 3, 4)))
-check(const char *name, int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (ok) {
-        printf("ok   %s\n", name);
-        passed++;
-        return;
-    }
-    printf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    failed++;
-}
 
 /* The name the table gives @type, "" for none. */
 static const char *
@@ -131,6 +112,5 @@ main(void)
     testSaved();
     testRetry();
     testPaths();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unitSummary();
 }

@@ -5,34 +5,15 @@
  * "changeprofile" command, on strings alone (no LSM, no daemon, no root).
  * Each case is named in the output; the program exits 1 if any fails.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "seclabel_text.h"
+#include "unit.h"
 
-static int failed, passed;
 /* A context of every length up to past the label field. */
 static char ctx[LXC_SEC_CONTEXT_MAX];
-
-static void __attribute__((format(printf, 3, 4)))
-check(const char *name, int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (ok) {
-        printf("ok   %s\n", name);
-        passed++;
-        return;
-    }
-    printf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    failed++;
-}
 
 static void
 checkInt(const char *name, long got, long want)
@@ -149,6 +130,5 @@ main(void)
     testEnforce();
     testExecLen();
     testApparmor();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unitSummary();
 }
