@@ -7,36 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report/reporttest"
 )
-
-// records collects what a Logger receives, as "file func: text".
-type records struct{ got []string }
-
-func (r *records) logger() report.Logger {
-	return func(file, function string, line int, text string) {
-		if line <= 0 {
-			text = "(no line) " + text
-		}
-		r.got = append(r.got, file+" "+function+": "+text)
-	}
-}
-
-// wantInOrder fails unless got has a record containing each of want, in
-// that order.
-func wantInOrder(t *testing.T, got, want []string) {
-	t.Helper()
-	i := 0
-	for _, w := range want {
-		for i < len(got) && !strings.Contains(got[i], w) {
-			i++
-		}
-		if i == len(got) {
-			t.Fatalf("no record %q (after the ones before it) in:\n%s", w, strings.Join(got, "\n"))
-		}
-		i++
-	}
-}
 
 // A client's records: the socket and why, the connection and handshake,
 // and a reconnect after the daemon dropped the idle connection.
@@ -44,8 +16,8 @@ func TestLogClientRecords(t *testing.T) {
 	d := startFakeDaemon(t, true)
 	c := testClient()
 	defer c.CloseIdle()
-	var r records
-	req := &Request{URI: d.uri, Name: "t1", UUID: t1UUID, ID: 2741, Log: r.logger()}
+	var r reporttest.Records
+	req := &Request{URI: d.uri, Name: "t1", UUID: t1UUID, ID: 2741, Log: r.Logger()}
 	for i := 0; i < 2; i++ {
 		fds, err := c.OpenNamespace(req)
 		if err != nil {
@@ -55,7 +27,7 @@ func TestLogClientRecords(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // the daemon drops the idle connection
 	}
 	sock := strings.TrimPrefix(d.uri, "lxc:///system?socket=")
-	wantInOrder(t, r.got, []string{
+	r.WantInOrder(t, []string{
 		"URI " + d.uri + ": transport unix, socket " + sock + " (the URI's socket parameter), name \"lxc:///system\"",
 		"core.(*Client).dial: connected to " + sock + " (fd ",
 		"proc=66 type=0",
@@ -68,7 +40,7 @@ func TestLogClientRecords(t *testing.T) {
 		"core.(*Client).dial: connected to " + sock,
 		"prog=0x68000 vers=1 proc=1 type=5 status=0 serial=2",
 	})
-	for _, rec := range r.got {
+	for _, rec := range r.Got {
 		if strings.Contains(rec, "lost while idle") && !strings.HasSuffix(rec, "): reconnecting") {
 			t.Errorf("reconnect record %q", rec)
 		}

@@ -8,35 +8,8 @@ import (
 	"time"
 
 	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report"
+	"github.com/libvirt-lxc-go/libvirt-lxc/internal/report/reporttest"
 )
-
-// records collects what a Logger receives, as "file func: text".
-type records struct{ got []string }
-
-func (r *records) logger() report.Logger {
-	return func(file, function string, line int, text string) {
-		if line <= 0 {
-			text = "(no line) " + text
-		}
-		r.got = append(r.got, file+" "+function+": "+text)
-	}
-}
-
-// wantInOrder fails unless got has a record containing each of want, in
-// that order.
-func wantInOrder(t *testing.T, got, want []string) {
-	t.Helper()
-	i := 0
-	for _, w := range want {
-		for i < len(got) && !strings.Contains(got[i], w) {
-			i++
-		}
-		if i == len(got) {
-			t.Fatalf("no record %q (after the ones before it) in:\n%s", w, strings.Join(got, "\n"))
-		}
-		i++
-	}
-}
 
 // The router's records: the call, what comes before its reply (a PING
 // answered, an event dropped), the reply with its fds; each under the
@@ -52,23 +25,23 @@ func TestLogRouterRecords(t *testing.T) {
 		peerWrite(t, peer, replyFDs(0, 3))
 		sendFDs(t, peer, src...)
 	})
-	var r records
+	var r reporttest.Records
 	req := nsReq()
-	req.Log = r.logger()
+	req.Log = r.Logger()
 	fds, err := c.openNamespace(req, time.Now().Add(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
 	closeAll(fds)
-	wantInOrder(t, r.got, []string{
+	r.WantInOrder(t, []string{
 		"rpc/router.go rpc.(*Conn).call: RPC message sent: prog=0x68000 vers=1 proc=1 type=0 status=0 serial=0 len=60 nfds=0",
 		"rpc/router.go rpc.(*Conn).answerMessage: RPC message received: prog=0x6b656570 vers=1 proc=1 type=2 status=0 serial=0 len=28 nfds=0",
 		"keepalive PING from the daemon: answered with PONG",
 		"RPC message received: prog=0x20008086 vers=1 proc=315 type=2 status=0 serial=1 len=32 nfds=0",
 		"RPC message received: prog=0x68000 vers=1 proc=1 type=5 status=0 serial=0 len=32 nfds=3",
 	})
-	if len(r.got) != 5 {
-		t.Errorf("%d records, want 5:\n%s", len(r.got), strings.Join(r.got, "\n"))
+	if len(r.Got) != 5 {
+		t.Errorf("%d records, want 5:\n%s", len(r.Got), strings.Join(r.Got, "\n"))
 	}
 }
 
