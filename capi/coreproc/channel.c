@@ -130,6 +130,15 @@ decodeStrings(const char *buf, size_t len, size_t off, const uint32_t *lens, int
     return r;
 }
 
+/* The header every record starts with. */
+static lxcProcHeader
+chanHeader(lxcProcMsgKind kind, uint64_t id)
+{
+    lxcProcHeader h = { .magic = LXC_PROC_MAGIC, .kind = kind, .id = id };
+
+    return h;
+}
+
 size_t
 lxcChanOpenLen(const lxcProcOpen *rq)
 {
@@ -146,8 +155,7 @@ lxcChanEncodeOpen(char *buf, size_t size, const lxcProcOpen *rq, const char *uri
     if (rq->urilen > LXC_PROC_MAX_STRING || rq->namelen > LXC_PROC_MAX_STRING ||
         lxcChanOpenLen(rq) > size)
         return 0;
-    hdr.hdr.magic = LXC_PROC_MAGIC;
-    hdr.hdr.kind = LXC_PROC_MSG_OPEN;
+    hdr.hdr = chanHeader(LXC_PROC_MSG_OPEN, rq->hdr.id);
     memcpy(buf, &hdr, sizeof(hdr));
     memcpy(buf + sizeof(hdr), uri, rq->urilen);
     memcpy(buf + sizeof(hdr) + rq->urilen, name, rq->namelen);
@@ -182,9 +190,7 @@ lxcChanEncodeFds(char *buf, size_t size, uint64_t id, uint32_t nfds)
     if (size < sizeof(hdr))
         return 0;
     memset(&hdr, 0, sizeof(hdr));
-    hdr.hdr.magic = LXC_PROC_MAGIC;
-    hdr.hdr.kind = LXC_PROC_MSG_FDS;
-    hdr.hdr.id = id;
+    hdr.hdr = chanHeader(LXC_PROC_MSG_FDS, id);
     hdr.nfds = nfds;
     memcpy(buf, &hdr, sizeof(hdr));
     return sizeof(hdr);
@@ -220,9 +226,7 @@ lxcChanEncodeError(char *buf, size_t size, uint64_t id, const lxcCoreError *err)
     if (size < sizeof(hdr))
         return 0;
     memset(&hdr, 0, sizeof(hdr));
-    hdr.hdr.magic = LXC_PROC_MAGIC;
-    hdr.hdr.kind = LXC_PROC_MSG_ERROR;
-    hdr.hdr.id = id;
+    hdr.hdr = chanHeader(LXC_PROC_MSG_ERROR, id);
     hdr.code = err->code;
     hdr.domain = err->domain;
     hdr.level = err->level;
@@ -271,9 +275,7 @@ lxcChanEncodeLog(char *buf, size_t size, uint64_t id, int priority, const char *
     if (size < sizeof(hdr))
         return 0;
     memset(&hdr, 0, sizeof(hdr));
-    hdr.hdr.magic = LXC_PROC_MAGIC;
-    hdr.hdr.kind = LXC_PROC_MSG_LOG;
-    hdr.hdr.id = id;
+    hdr.hdr = chanHeader(LXC_PROC_MSG_LOG, id);
     hdr.priority = priority;
     hdr.line = line;
     len = encodeStrings(buf, size, sizeof(hdr), strs, LXC_PROC_LOG_STRINGS, hdr.len);
