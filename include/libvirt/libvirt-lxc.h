@@ -122,7 +122,7 @@ extern "C" {
  * its parent, has no exit status to read: the error then says the core
  * process "exited or was killed before answering".
  * Tested by: TestCoreProcFaults (killed mid-call, terminated mid-call,
- * hung, killed while idle), TestDiffersCoreProcessCannotStart (missing,
+ * killed while idle), TestCoreProcHung, TestDiffersCoreProcessCannotStart (missing,
  * not executable, exits at once); the first call's cost is measured by
  * bench/run.sh.
  *
