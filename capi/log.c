@@ -9,6 +9,7 @@
  * src/libvirt-lxc.c differs, keyed on the version of the libvirt.so.0 this
  * process loaded (libvirt_syms.c reads it from the library's file name).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,8 +156,41 @@ lxcErrorSite(lxcSiteKind kind, int code, const char *key, const char *fallback)
     return site;
 }
 
-int
-lxcLogLeast(lxcLogSource *src)
+/*
+ * Hazard: libvirt's logger takes its one mutex to bring a source up to date
+ * with the filters (each source's first record, and the first after the
+ * filters change) and to write a record. A child forked while another
+ * thread of its parent held that mutex would block for ever at its own
+ * first record (the thread that would release it is not in the child).
+ * libvirt's virFork holds the mutex across fork() for that reason; an
+ * application's fork() does not, and it cannot be taken in an atfork
+ * handler here, as libvirt's own virFork already holds it there. So every
+ * call into the logger from this library is counted, and a child forked
+ * while one was under way never calls the logger again: it logs nothing
+ * rather than hang on its first record.
+ */
+static int lxcLogCalls;        /* calls into libvirt's logger under way */
+static int lxcLogForkedInCall; /* forked while one was: never log again */
+static pthread_once_t lxcLogForkOnce = PTHREAD_ONCE_INIT;
+
+static void
+lxcLogAtForkChild(void)
+{
+    if (__atomic_load_n(&lxcLogCalls, __ATOMIC_SEQ_CST) > 0)
+        lxcLogForkedInCall = 1;
+    lxcLogCalls = 0;
+}
+
+static void
+lxcLogWatchForks(void)
+{
+    pthread_atfork(NULL, NULL, lxcLogAtForkChild);
+}
+
+/* libvirt's logger for one call, counted until lxcLogEnd(); NULL when
+ * there is none to call (then no lxcLogEnd()). */
+static lxcVirLogMessageFunc
+lxcLogBegin(void)
 {
     lxcVirLogMessageFunc logMessage = lxcVirLogMessage();
 
@@ -164,11 +198,30 @@ lxcLogLeast(lxcLogSource *src)
     /* bench/run.sh's baseline: the library as it was before it logged. */
     logMessage = NULL;
 #endif
+    pthread_once(&lxcLogForkOnce, lxcLogWatchForks);
+    if (!logMessage || __atomic_load_n(&lxcLogForkedInCall, __ATOMIC_RELAXED))
+        return NULL;
+    __atomic_add_fetch(&lxcLogCalls, 1, __ATOMIC_SEQ_CST);
+    return logMessage;
+}
+
+static void
+lxcLogEnd(void)
+{
+    __atomic_sub_fetch(&lxcLogCalls, 1, __ATOMIC_SEQ_CST);
+}
+
+int
+lxcLogLeast(lxcLogSource *src)
+{
+    lxcVirLogMessageFunc logMessage = lxcLogBegin();
+
     if (!logMessage)
         return 0;
     /* A record below every priority: libvirt brings @src up to date with
      * its filters and drops the record before formatting anything. */
     logMessage(src, 0, __FILE__, __LINE__, __func__, NULL, "");
+    lxcLogEnd();
     return (int)src->priority;
 }
 
@@ -204,7 +257,7 @@ void
 lxcLogMessage(lxcLogSource *src, lxcLogPriority priority, const char *file,
               const char *funcname, int linenr, const char *fmt, ...)
 {
-    lxcVirLogMessageFunc logMessage = lxcVirLogMessage();
+    lxcVirLogMessageFunc logMessage = lxcLogBegin();
     char buf[1024];
     char *text;
     va_list ap;
@@ -215,6 +268,7 @@ lxcLogMessage(lxcLogSource *src, lxcLogPriority priority, const char *file,
     text = lxcLogFormat(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     logMessage(src, priority, file, linenr, funcname, NULL, "%s", text);
+    lxcLogEnd();
     if (text != buf)
         free(text);
 }
@@ -238,12 +292,14 @@ static void
 lxcLogEntryV(lxcApi api, int withDomain, virDomainPtr dom, const char *fmt,
              va_list ap)
 {
-    lxcVirLogMessageFunc logMessage = lxcVirLogMessage();
+    lxcVirLogMessageFunc logMessage = lxcLogBegin();
     lxcSite site = lxcSiteOf(lxcEntryRow(api));
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
     const char *name = NULL;
     char buf[1024], *body;
 
+    if (!logMessage)
+        return;
     body = lxcLogFormat(buf, sizeof(buf), fmt, ap);
     if (!withDomain)
         logMessage(&lxcApiSource, LXC_LOG_DEBUG, site.file, site.line, site.func,
@@ -257,6 +313,7 @@ lxcLogEntryV(lxcApi api, int withDomain, virDomainPtr dom, const char *fmt,
                    NULL, "dom=%p, (VM: name=%s, uuid=%s), %s",
                    (void *)dom, name ? name : "<null>", uuid, body);
     }
+    lxcLogEnd();
     if (body != buf)
         free(body);
 }

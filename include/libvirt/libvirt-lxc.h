@@ -139,8 +139,12 @@ extern "C" {
  * TestLimitsDescriptors.
  *
  * Differs: a child forked while another thread makes a first call, which
- * then calls itself, never hangs; with libvirt's library it can.
- * Tested by: TestCoreProcForkRacingFirstCalls (ours only).
+ * then calls itself, never hangs; with libvirt's library it can. Nor does
+ * one forked while another thread is inside libvirt's logger (holding its
+ * one mutex): such a child logs nothing of this library, where libvirt's
+ * blocks for ever on that mutex at its first record.
+ * Tested by: TestCoreProcForkRacingFirstCalls (ours only),
+ * TestCoreProcForkDuringLogging (both: libvirt's child hangs).
  *
  * Differs: a first call made after the caller entered a container's user
  * namespace and then its mount namespace fails with VIR_ERR_INTERNAL_ERROR

@@ -49,6 +49,9 @@ static const coreprocScenario scenarios[] = {
       "threads make their first calls while another forks children that call "
       "too (plain: a plain multi-threaded host; server: one that holds a "
       "listening socket)" },
+    { "forklog", scenarioForkLog, NULL,
+      "a child forked while another thread is inside libvirt's logger, holding "
+      "its mutex (logging to a full FIFO), calls" },
     /* coreproc_faults.c */
     { "midcall", scenarioMidcall, NULL,
       "the core process SIGKILLed while a call waits on it" },

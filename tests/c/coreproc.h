@@ -53,6 +53,7 @@ int scenarioGenerations(const char *unused);
 /* coreproc_concurrency.c */
 int scenarioConcurrent(const char *unused);
 int scenarioForkRace(const char *mode);
+int scenarioForkLog(const char *unused);
 /* coreproc_faults.c */
 int scenarioMidcall(const char *unused);
 int scenarioMidterm(const char *unused);

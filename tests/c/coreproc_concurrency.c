@@ -1,7 +1,8 @@
 /*
  * coreproc_concurrency.c: the coreproc scenarios about threads: first
- * calls made by many threads at once in a server host (concurrent), and
- * while another thread forks children that call too (forkrace).
+ * calls made by many threads at once in a server host (concurrent), while
+ * another thread forks children that call too (forkrace), and in a child
+ * forked while another thread held libvirt's logger (forklog).
  */
 #include "coreproc.h"
 
@@ -163,3 +164,99 @@ scenarioForkRace(const char *mode)
     return 0;
 }
 
+
+/* ---- forklog ------------------------------------------------------------- */
+
+#define FORKLOG_STALL_MS 300     /* no progress this long: the logger blocks */
+#define FORKLOG_CHILD_MS 5000    /* what the child gets to call */
+
+static int logLoopCalls, logLoopStop;
+
+/* Logs an entry record per call until told to stop: it blocks inside
+ * libvirt's logger, holding its mutex, once the log pipe is full. */
+static void *
+logLoop(void *arg)
+{
+    virSecurityModel model;
+    virSecurityLabel label;
+
+    (void)arg;
+    memset(&model, 0, sizeof(model));
+    memset(&label, 0, sizeof(label));
+    strcpy(model.model, "none");
+    strcpy(label.label, "none");
+    while (!__atomic_load_n(&logLoopStop, __ATOMIC_RELAXED)) {
+        virDomainLxcEnterSecurityLabel(&model, &label, NULL, 0);
+        __atomic_add_fetch(&logLoopCalls, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static void
+drain(int fd)
+{
+    char buf[65536];
+
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+}
+
+/* Whether logLoop stopped making progress within 10 s. */
+static int
+logLoopBlocks(void)
+{
+    long long deadline = tcNowMs() + 10000;
+    int last = -1;
+
+    while (tcNowMs() < deadline) {
+        int now = __atomic_load_n(&logLoopCalls, __ATOMIC_RELAXED);
+
+        if (now == last)
+            return 1;
+        last = now;
+        usleep(FORKLOG_STALL_MS * 1000);
+    }
+    return 0;
+}
+
+/* libvirt's logger writes to a FIFO this process reads (set here, before
+ * libvirt reads its environment); the records of this library are logged.
+ * A thread fills the FIFO and blocks inside the logger, holding its mutex;
+ * then a child is forked and calls OpenNamespace. */
+int
+scenarioForkLog(const char *unused TC_UNUSED)
+{
+    char dir[] = "/tmp/coreproc-forklog.XXXXXX", path[PATH_MAX], outputs[PATH_MAX + 16];
+    int rd, status, blocked, hung, ok = 0;
+    pthread_t t;
+    pid_t pid;
+
+    if (!mkdtemp(dir))
+        return 2;
+    snprintf(path, sizeof(path), "%s/log", dir);
+    if (mkfifo(path, 0600) < 0 || (rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        return 2;
+    snprintf(outputs, sizeof(outputs), "1:file:%s", path);
+    setenv("LIBVIRT_LOG_OUTPUTS", outputs, 1);
+    setenv("LIBVIRT_LOG_FILTERS", "1:libvirt-lxc", 1);
+    openDomain();
+    drain(rd);
+    pthread_create(&t, NULL, logLoop, NULL);
+    blocked = logLoopBlocks();
+    if ((pid = fork()) == 0)
+        _exit(callOnce() == 6 ? 0 : 1);
+    hung = relWaitTimeout(pid, FORKLOG_CHILD_MS, &status) == 1;
+    if (!hung)
+        ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    __atomic_store_n(&logLoopStop, 1, __ATOMIC_RELAXED);
+    while (pthread_tryjoin_np(t, NULL) != 0) {
+        drain(rd);
+        usleep(1000);
+    }
+    printf("forklog blocked=%d child_hung=%d child_ok=%d\n", blocked, hung, ok);
+    close(rd);
+    unlink(path);
+    rmdir(dir);
+    closeDomain();
+    return 0;
+}

@@ -175,6 +175,18 @@ func TestCoreProcForkRacingFirstCalls(t *testing.T) {
 	}
 }
 
+// A child forked while another thread is inside libvirt's logger, holding
+// its mutex, still gets its fds: ours logs nothing in such a child, where
+// libvirt's own library blocks for ever on that mutex.
+func TestCoreProcForkDuringLogging(t *testing.T) {
+	testbed(t)
+	ours, sys := executeBoth(t, "coreproc", "forklog")
+	expect(t, "ours", fields(ours.lines["forklog"]),
+		map[string]string{"blocked": "1", "child_hung": "0", "child_ok": "1"})
+	expect(t, "system", fields(sys.lines["forklog"]),
+		map[string]string{"blocked": "1", "child_hung": "1", "child_ok": "0"})
+}
+
 // No core process of ours is left on the host once its callers are gone.
 func TestCoreProcNoneLeft(t *testing.T) {
 	coreproc(t, "sigchld")
