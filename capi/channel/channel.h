@@ -17,8 +17,8 @@
  * and decodes the fixed part on any result but LXC_CHAN_SHORT, so that a
  * malformed request can still be answered by its id.
  */
-#ifndef LXC_COREPROC_CHANNEL_H
-#define LXC_COREPROC_CHANNEL_H
+#ifndef LXC_CHANNEL_H
+#define LXC_CHANNEL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -33,8 +33,8 @@
  * Both ends write and read records through one codec, channel.c
  * (channel.h), which makes every check described here.
  */
-#ifndef LXC_COREPROC_PROTO_H
-#define LXC_COREPROC_PROTO_H
+#ifndef LXC_CHANNEL_PROTO_H
+#define LXC_CHANNEL_PROTO_H
 
 #include <stdint.h>
 

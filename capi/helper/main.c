@@ -38,9 +38,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "coreabi.h"
+#include "../channel/coreabi.h"
 #include "coreload.h"
-#include "channel.h"
+#include "../channel/channel.h"
+#include "../channel/coreerror.h"
 
 /* Besides the main thread; see LXC_CORE_MAX_CALLERS. */
 #define MAX_SPARES (LXC_CORE_MAX_CALLERS - 1)

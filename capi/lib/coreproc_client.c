@@ -37,12 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "channel.h"
-#include "client.h"
-#include "coreload.h"
+#include "../channel/channel.h"
+#include "coreproc_client.h"
+#include "../channel/coreerror.h"
 #include "log.h"
 #include "pidlock.h"
-#include "spawn.h"
+#include "coreproc_spawn.h"
 
 #define REQUEST_ON_STACK 1024   /* larger requests are malloc()ed */
 

@@ -4,7 +4,7 @@
 #ifndef LXC_COREPROC_CLIENT_H
 #define LXC_COREPROC_CLIENT_H
 
-#include "coreabi.h"
+#include "../channel/coreabi.h"
 
 /* Same contract as lxcCoreOpenFunc (coreabi.h), served by this process's
  * core process, which the first call starts. Every failure of the core

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "locate.h"
+#include "coreproc_locate.h"
 
 static int
 libraryDir(char *dir, size_t len)

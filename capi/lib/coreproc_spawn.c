@@ -79,10 +79,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "coreload.h"
-#include "locate.h"
-#include "proto.h"
-#include "spawn.h"
+#include "../channel/coreerror.h"
+#include "coreproc_locate.h"
+#include "../channel/proto.h"
+#include "coreproc_spawn.h"
 
 #define HELPER_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRATCH_FD 10          /* above the fds the child arranges */

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "coreabi.h"
+#include "../channel/coreabi.h"
 
 /* Starts libvirt-lxc-open for this process (see spawn.c). On success returns 0 with
  * *fd the caller's end of the channel (close-on-exec), *pid the core

@@ -9,9 +9,9 @@
 
 #include <libvirt/libvirt-lxc.h>
 
-#include "coreabi.h"
-#include "coreload.h"
-#include "coreproc/client.h"
+#include "../channel/coreabi.h"
+#include "../channel/coreerror.h"
+#include "coreproc_client.h"
 #include "internal.h"
 #include "log.h"
 

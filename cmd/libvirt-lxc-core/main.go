@@ -6,7 +6,7 @@
 package main
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/..
+#cgo CFLAGS: -I${SRCDIR}/../../capi/channel
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
