@@ -2,8 +2,8 @@
  * proto.h: the channel between libvirt-lxc.so.0 and its core process.
  *
  * Each process that calls virDomainLxcOpenNamespace gets one core process
- * of its own (libvirt-lxc-open, capi/coreproc/server.c), started on its
- * first call (capi/coreproc/spawn.c) and serving every later call of that
+ * of its own (libvirt-lxc-open, capi/helper/main.c), started on its
+ * first call (capi/lib/coreproc_spawn.c) and serving every later call of that
  * process over one SOCK_SEQPACKET socketpair, the channel. The Go runtime
  * runs there, never in the caller.
  *

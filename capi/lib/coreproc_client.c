@@ -1,5 +1,5 @@
 /*
- * client.c: virDomainLxcOpenNamespace through the caller's core process.
+ * coreproc_client.c: virDomainLxcOpenNamespace through the caller's core process.
  *
  * Hazards, and how they are met:
  *   - Any thread may call, concurrently. Each call sends its request record

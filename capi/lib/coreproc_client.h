@@ -1,5 +1,6 @@
 /*
- * client.h: the caller's end of the core process (see client.c).
+ * coreproc_client.h: the caller's end of the core process (see
+ * coreproc_client.c).
  */
 #ifndef LXC_COREPROC_CLIENT_H
 #define LXC_COREPROC_CLIENT_H

@@ -2,7 +2,8 @@
  * open_namespace.c: virDomainLxcOpenNamespace, the one call that needs the
  * daemon. The C side checks arguments in libvirt's order and reports errors;
  * the RPC itself is done by the Go core, always in the caller's core
- * process (capi/coreproc/): no caller ever runs Go.
+ * process (coreproc_client.c; the core process is capi/helper): no
+ * caller ever runs Go.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-// Command build-so builds the two libraries of this project without meson,
+// Command build-so builds the three programs of this project without meson,
 // and the Go core for meson.
 //
 //	go run ./cmd/build-so -core -o DIR/libvirt-lxc-core.so
@@ -7,10 +7,9 @@
 // With -core it builds only the private Go core (c-shared, stripped): that is
 // what meson calls. Without it, it builds everything meson would into DIR:
 // libvirt-lxc.so.0.<libvirt's version number, e.g. 9000.0> with its soname,
-// version script and symlinks, the
-// core and the OpenNamespace helper in DIR/libvirt-lxc-go/, and
-// DIR/pkgconfig/libvirt-lxc.pc. Run it from
-// the module root.
+// version script and symlinks, the core and the core process
+// (libvirt-lxc-open) in DIR/libvirt-lxc-go/, and DIR/pkgconfig/libvirt-lxc.pc.
+// Run it from the module root.
 //
 // Each program is built from its folders (README.md, "How it is built"):
 // every C file there goes in, so that no second list of sources can drift
