@@ -86,7 +86,7 @@ typedef enum {
 /* Receives one record of the core's way to the daemon (the socket chosen,
  * connect, handshake, each message, keepalives, reconnects), made while a
  * request was served; the C side hands it to the caller's libvirt logger
- * (capi/log.h, filter name "libvirt-lxc.rpc"). @file, @func and @line are
+ * (capi/lib/log.h, filter name "libvirt-lxc.rpc"). @file, @func and @line are
  * where in the Go core it was made. Called on the thread of the request,
  * before the request returns. */
 typedef void (*lxcCoreLogFunc)(void *opaque, int priority, const char *file,

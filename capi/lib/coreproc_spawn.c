@@ -99,7 +99,7 @@ static const char *const passedEnv[] = {
 
 /* Everything the child needs, prepared before clone(). */
 typedef struct {
-    lxcCorePlaces places;      /* where the program may be (locate.h) */
+    lxcCorePlaces places;      /* where the program may be (coreproc_locate.h) */
     int place;                 /* the one found, or -1 */
     pid_t caller;              /* getpid() of the caller */
     char channelArg[16];       /* argv: LXC_PROC_CHANNEL_FD */
