@@ -6,7 +6,7 @@
  * A core process dlopen()s libvirt-lxc-core.so before its first call;
  * loading it starts the Go runtime (its threads, its signal handlers).
  * This isolates that part of the first call's cost from the daemon round
- * trips. Same flags as capi/loader.c.
+ * trips. Same flags as capi/helper/coreload.c.
  */
 #include "common.h"
 

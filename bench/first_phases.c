@@ -24,7 +24,7 @@
  */
 #include "common.h"
 
-#include "../capi/coreabi.h"
+#include "../capi/channel/coreabi.h"
 
 static lxcCoreVersionFunc coreVersion;
 static uint64_t threadNs;

@@ -67,7 +67,7 @@ mv "$OUT.build.log" "$OUT/build.log"
 
 OURS_LIB="$(realpath "$BUILD/libvirt-lxc.so.0")"
 
-# Ours with its logging compiled out (LXC_LOG_COMPILED_OUT in capi/log.c),
+# Ours with its logging compiled out (LXC_LOG_COMPILED_OUT in capi/lib/log.c),
 # the library as it was before it logged: section 9's baseline. The Go core
 # is the same file (it formats nothing unless a request asks for records).
 NOLOG="$OUT/nolog"

@@ -1,4 +1,4 @@
-// Command build-so builds the two libraries of this project without meson,
+// Command build-so builds the three programs of this project without meson,
 // and the Go core for meson.
 //
 //	go run ./cmd/build-so -core -o DIR/libvirt-lxc-core.so
@@ -7,15 +7,19 @@
 // With -core it builds only the private Go core (c-shared, stripped): that is
 // what meson calls. Without it, it builds everything meson would into DIR:
 // libvirt-lxc.so.0.<libvirt's version number, e.g. 9000.0> with its soname,
-// version script and symlinks, the
-// core and the OpenNamespace helper in DIR/libvirt-lxc-go/, and
-// DIR/pkgconfig/libvirt-lxc.pc. Run it from
-// the module root.
+// version script and symlinks, the core and the core process
+// (libvirt-lxc-open) in DIR/libvirt-lxc-go/, and DIR/pkgconfig/libvirt-lxc.pc.
+// Run it from the module root.
+//
+// Each program is built from its folders (README.md, "How it is built"):
+// every C file there goes in, so that no second list of sources can drift
+// from meson.build's (main_test.go checks that meson names the same files).
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,20 +30,33 @@ const (
 	soname   = "libvirt-lxc.so.0"
 	coreDir  = "libvirt-lxc-go" // must match LXC_CORE_SUBDIR in meson.build
 	coreName = "libvirt-lxc-core.so"
-	// The core process (capi/coreproc/proto.h), installed beside the core.
+	// The core process (capi/helper), installed beside the core.
 	helperName = "libvirt-lxc-open"
+	// The Go core's cgo main (exports only).
+	corePackage = "./cmd/libvirt-lxc-core"
 )
 
-var cSources = []string{
-	"capi/libvirt_syms.c", "capi/error.c", "capi/domain.c", "capi/libvirt_private.c",
-	"capi/fileio.c", "capi/log.c", "capi/enter_namespace.c", "capi/ns_types.c",
-	"capi/enter_seclabel.c", "capi/seclabel_text.c", "capi/enter_cgroup.c",
-	"capi/cgroup_text.c", "capi/open_namespace.c", "capi/coreproc/client.c",
-	"capi/coreproc/channel.c", "capi/coreproc/spawn.c", "capi/coreproc/locate.c",
-	"capi/coreload.c",
-}
+// The folders of each C program; capi/channel is both ends of the channel.
+var (
+	libDirs    = []string{"capi/lib", "capi/channel"}
+	helperDirs = []string{"capi/helper", "capi/channel"}
+)
 
-var helperSources = []string{"capi/coreproc/server.c", "capi/coreproc/channel.c", "capi/coreload.c"}
+// sources lists the C files of @dirs, relative to @root.
+func sources(root string, dirs []string) ([]string, error) {
+	var all []string
+	for _, dir := range dirs {
+		files, err := fs.Glob(os.DirFS(root), dir+"/*.c")
+		if err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("no C files in %s (run build-so from the module root)", dir)
+		}
+		all = append(all, files...)
+	}
+	return all, nil
+}
 
 func main() {
 	coreOnly := flag.Bool("core", false, "build only the Go core, into the file named by -o")
@@ -84,7 +101,7 @@ func buildCore(out string) error {
 		return err
 	}
 	err = run([]string{"CGO_ENABLED=1"}, "go", "build", "-buildmode=c-shared",
-		"-trimpath", "-ldflags=-s -w", "-o", out, "./capi/core")
+		"-trimpath", "-ldflags=-s -w", "-o", out, corePackage)
 	// go writes a C header beside a c-shared library; nobody needs it.
 	os.Remove(strings.TrimSuffix(out, filepath.Ext(out)) + ".h")
 	return err
@@ -159,9 +176,13 @@ func buildAll(dir, prefix string) error {
 
 // buildLibrary compiles and links libvirt-lxc.so.0 at out.
 func buildLibrary(cc, out string, cflags, libs []string) error {
+	cSources, err := sources(".", libDirs)
+	if err != nil {
+		return err
+	}
 	args := []string{"-shared", "-fPIC", "-O2", "-g", "-std=gnu11",
 		"-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-D_GNU_SOURCE",
-		"-DLXC_CORE_SUBDIR=\"" + coreDir + "\"", "-Iinclude", "-Icapi",
+		"-DLXC_CORE_SUBDIR=\"" + coreDir + "\"", "-Iinclude",
 		"-Wl,-soname," + soname, "-Wl,--version-script=libvirt_lxc.syms",
 		"-Wl,--no-undefined", "-Wl,-z,relro", "-Wl,-z,now",
 		"-o", out}
@@ -174,8 +195,12 @@ func buildLibrary(cc, out string, cflags, libs []string) error {
 
 // buildHelper compiles the core process at out.
 func buildHelper(cc, out string, cflags []string) error {
+	helperSources, err := sources(".", helperDirs)
+	if err != nil {
+		return err
+	}
 	helperArgs := []string{"-O2", "-g", "-std=gnu11", "-Wall", "-Wextra",
-		"-Werror", "-D_GNU_SOURCE", "-Icapi", "-Wl,-z,relro", "-Wl,-z,now",
+		"-Werror", "-D_GNU_SOURCE", "-Wl,-z,relro", "-Wl,-z,now",
 		"-o", out}
 	// libvirt's headers for virterror.h's numbers; libvirt.so.0 is not
 	// linked.

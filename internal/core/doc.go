@@ -1,9 +1,10 @@
 // Package core is the Go half of libvirt-lxc.so.0's OpenNamespace, as
-// capi/core (the core process's cgo entry points) calls it: Request, and a
-// Client that keeps one shared connection per URI, retries once after a
-// daemon drops an idle one, and serves the call itself when the caller is
-// the daemon. It asks the daemon for a container's namespace fds over
-// libvirt's RPC protocol, without linking libvirt.
+// cmd/libvirt-lxc-core (the Go core's cgo entry points, run in the core
+// process) calls it: Request, and a Client that keeps one shared
+// connection per URI, retries once after a daemon drops an idle one, and
+// serves the call itself when the caller is the daemon. It asks the daemon
+// for a container's namespace fds over libvirt's RPC protocol, without
+// linking libvirt.
 //
 // The packages under internal/, from the bottom up; each imports only
 // packages above it in this list:

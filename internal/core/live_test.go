@@ -212,7 +212,7 @@ func libvirtTemplate(t testing.TB, code int) string {
 	return s
 }
 
-// raised is e as the C library raises it (lxcCoreError, capi/coreabi.h):
+// raised is e as the C library raises it (lxcCoreError, capi/channel/coreabi.h):
 // a final error as it is, one to format filled in with tmpl, libvirt's
 // template for its code.
 func raised(e *report.Error, tmpl string) *report.Error {

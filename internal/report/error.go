@@ -14,9 +14,10 @@ import (
 )
 
 // Error is a libvirt error on its way to the caller, in one of the two forms
-// of lxcCoreError (capi/coreabi.h). The core never loads libvirt.so.0, so it
-// cannot know the message templates of the libvirt release the caller runs;
-// the C library looks them up in the caller's process.
+// of lxcCoreError (capi/channel/coreabi.h). The core never loads
+// libvirt.so.0, so it cannot know the message templates of the libvirt
+// release the caller runs; the C library looks them up in the caller's
+// process.
 //
 //   - Final (ToFormat false): every field as virGetLastError() will show it.
 //     Errors relayed from the daemon are final: the daemon formatted them.
@@ -106,8 +107,9 @@ func NewError(code, domain int, detail string) *Error {
 }
 
 // InternalError is a VIR_ERR_INTERNAL_ERROR with detail, to format, for
-// failures outside the libvirt protocol (capi/core's own checks). The C side
-// makes the same with lxcCoreSetInternal (capi/coreload.c);
+// failures outside the libvirt protocol (cmd/libvirt-lxc-core's own
+// checks). The C side makes the same with lxcCoreSetInternal
+// (capi/channel/coreerror.c);
 // tests/abi/core_errors.c checks that the two agree.
 func InternalError(detail string) *Error { return NewError(ErrInternal, FromNone, detail) }
 

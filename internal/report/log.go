@@ -1,9 +1,10 @@
-// Logger: the debug records of a call's way to the daemon. The core has no output of its own: the
-// caller of a Request that wants records gives it a Logger, which carries
-// each record back to the caller's process (capi/coreabi.h lxcCoreLogFunc),
-// where libvirt's own logger writes it under "libvirt-lxc.rpc". Every
-// record is at libvirt's debug priority, the one libvirt's RPC client logs
-// the like at (src/rpc/virnetclient.c).
+// Logger: the debug records of a call's way to the daemon. The core has no
+// output of its own: the caller of a Request that wants records gives it a
+// Logger, which carries each record back to the caller's process
+// (capi/channel/coreabi.h lxcCoreLogFunc), where libvirt's own logger
+// writes it under "libvirt-lxc.rpc". Every record is at libvirt's debug
+// priority, the one libvirt's RPC client logs the like at
+// (src/rpc/virnetclient.c).
 //
 // The hazard: formatting costs allocations, and a warm call must make none
 // (TestWarmCallAllocatesNothing). A nil Logger formats nothing; the warm

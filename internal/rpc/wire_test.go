@@ -216,7 +216,7 @@ func TestBuiltErrors(t *testing.T) {
 		t.Errorf("flags: -want +got\n%s", diff)
 	}
 	// The core's own reports carry no template: code, domain, the detail
-	// and the errno only (lxcCoreError, capi/coreabi.h).
+	// and the errno only (lxcCoreError, capi/channel/coreabi.h).
 	got = report.SystemError(report.FromRPC, 2, "Failed to connect socket to '/nonexistent'")
 	want = &report.Error{Code: 38, Domain: 7, Level: 2,
 		Str2: sp("Failed to connect socket to '/nonexistent'"), Int1: 2, Int2: -1, ToFormat: true}

@@ -7,9 +7,10 @@
  * daemon is needed: every error below comes before any RPC), makes it fail
  * in each way, makes the C side report the same condition, and compares.
  *
- * Built with capi/error.c (with the glue it uses) and capi/coreload.c, the
- * library's own error code, and linked to libvirt.so.0, whose templates
- * fill the messages.
+ * Built with capi/lib/error.c (with what it uses) and
+ * capi/channel/coreerror.c, the library's own error code, with
+ * capi/helper/coreload.c to load the core as the core process does, and
+ * linked to libvirt.so.0, whose templates fill the messages.
  *
  * usage: core-errors GO_CORE
  */
@@ -22,7 +23,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "coreload.h"
+#include "../../capi/channel/coreerror.h"
+#include "../../capi/helper/coreload.h"
 #include "internal.h"
 
 static int failed;

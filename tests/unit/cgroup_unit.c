@@ -1,6 +1,6 @@
 /*
  * Unit tests of what virDomainLxcEnterCGroup decides from text
- * (capi/cgroup_text.c): mount entries, /proc/<pid>/cgroup lines,
+ * (capi/lib/cgroup_text.c): mount entries, /proc/<pid>/cgroup lines,
  * cgroup.controllers, the claim of controllers between v1 and v2, and the
  * files written, on strings alone (no cgroupfs, no daemon, no root). Each
  * case is named in the output; the program exits 1 if any fails.

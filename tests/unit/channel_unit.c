@@ -1,5 +1,5 @@
 /*
- * Unit tests of the channel's codec (capi/coreproc/channel.c): a round
+ * Unit tests of the channel's codec (capi/channel/channel.c): a round
  * trip of every record kind, and every way each decoder refuses a record,
  * on byte buffers alone (no core process, no daemon, no root). The
  * malformed records are made by encoding a good one and changing one
@@ -400,7 +400,8 @@ testLogMalformed(void)
     patch32(offsetof(lxcProcLog, priority), LXC_LOG_ERROR + 1);
     expect("log/priority above error", lxcChanDecodeLog(buf, len, 0, &lr),
            LXC_CHAN_PRIORITY);
-    /* client.c checks whether it was asked for before anything else. */
+    /* The library (lib/coreproc_client.c) checks whether it was asked
+     * for before anything else. */
     check("log/id and priority decoded from a refused record",
           lr.id == 77 && lr.priority == LXC_LOG_ERROR + 1 && lr.line == 9, "id %llu, %d",
           (unsigned long long)lr.id, lr.priority);

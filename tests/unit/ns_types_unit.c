@@ -1,6 +1,6 @@
 /*
  * Unit tests of the namespace type table of virDomainLxcEnterNamespace
- * (capi/ns_types.c): lookups by CLONE_NEW* flag, the names and order
+ * (capi/lib/ns_types.c): lookups by CLONE_NEW* flag, the names and order
  * libvirt uses, which refusals are retried after unshare(CLONE_FS), and
  * the /proc paths, without joining anything (no daemon, no root). Each
  * case is named in the output; the program exits 1 if any fails.

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the text side of virDomainLxcEnterSecurityLabel
- * (capi/seclabel_text.c): model names, the length check on a context read
+ * (capi/lib/seclabel_text.c): model names, the length check on a context read
  * back, selinuxfs's enforce file, setexeccon's length and AppArmor's
  * "changeprofile" command, on strings alone (no LSM, no daemon, no root).
  * Each case is named in the output; the program exits 1 if any fails.

@@ -23,7 +23,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "coreabi.h"
+#include "../channel/coreabi.h"
 
 #if defined(__GNUC__)
 # define LXC_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -1,10 +1,11 @@
 /*
- * client.h: the caller's end of the core process (see client.c).
+ * coreproc_client.h: the caller's end of the core process (see
+ * coreproc_client.c).
  */
 #ifndef LXC_COREPROC_CLIENT_H
 #define LXC_COREPROC_CLIENT_H
 
-#include "coreabi.h"
+#include "../channel/coreabi.h"
 
 /* Same contract as lxcCoreOpenFunc (coreabi.h), served by this process's
  * core process, which the first call starts. Every failure of the core

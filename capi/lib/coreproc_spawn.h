@@ -1,5 +1,6 @@
 /*
- * spawn.h: starting a caller's core process, invisibly (see spawn.c).
+ * coreproc_spawn.h: starting a caller's core process, invisibly (see
+ * coreproc_spawn.c).
  */
 #ifndef LXC_COREPROC_SPAWN_H
 #define LXC_COREPROC_SPAWN_H
@@ -7,9 +8,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "coreabi.h"
+#include "../channel/coreabi.h"
 
-/* Starts libvirt-lxc-open for this process (see spawn.c). On success returns 0 with
+/* Starts libvirt-lxc-open for this process (see coreproc_spawn.c). On success returns 0 with
  * *fd the caller's end of the channel (close-on-exec), *pid the core
  * process and @path (of @pathlen bytes) the program that runs it. On
  * failure returns -1 with @err set (VIR_ERR_INTERNAL_ERROR saying what

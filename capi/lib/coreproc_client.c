@@ -1,5 +1,5 @@
 /*
- * client.c: virDomainLxcOpenNamespace through the caller's core process.
+ * coreproc_client.c: virDomainLxcOpenNamespace through the caller's core process.
  *
  * Hazards, and how they are met:
  *   - Any thread may call, concurrently. Each call sends its request record
@@ -37,12 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "channel.h"
-#include "client.h"
-#include "coreload.h"
+#include "../channel/channel.h"
+#include "coreproc_client.h"
+#include "../channel/coreerror.h"
 #include "log.h"
 #include "pidlock.h"
-#include "spawn.h"
+#include "coreproc_spawn.h"
 
 #define REQUEST_ON_STACK 1024   /* larger requests are malloc()ed */
 

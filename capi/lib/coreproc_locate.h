@@ -1,4 +1,5 @@
-/* locate.h: files installed beside libvirt-lxc.so.0 (see locate.c). */
+/* coreproc_locate.h: files installed beside libvirt-lxc.so.0 (see
+ * coreproc_locate.c). */
 #ifndef LXC_COREPROC_LOCATE_H
 #define LXC_COREPROC_LOCATE_H
 
@@ -16,7 +17,7 @@ typedef char lxcCorePlaces[LXC_CORE_PLACES][PATH_MAX + 64];
 int lxcCoreFilePlaces(const char *file, lxcCorePlaces places);
 
 /* The index of the first of @places that exists from where this process
- * stands, or -1. System calls only (spawn.c's children use it). */
+ * stands, or -1. System calls only (coreproc_spawn.c's children use it). */
 int lxcCoreFirstPlace(lxcCorePlaces places);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * spawn.c: starts the core process of a caller of libvirt-lxc.so.0.
+ * coreproc_spawn.c: starts the core process of a caller of libvirt-lxc.so.0.
  *
  * Hazard: the caller must notice nothing. It may reap with waitpid(-1) or
  * count SIGCHLD, be a child subreaper, sit in a terminal's foreground
@@ -46,8 +46,8 @@
  * container's /proc (its own pid namespace's) lacks. So the core process
  * starts where the caller stands only when its program is found at the
  * library's path there and /proc/self is this process: one access() more
- * than looking the program up, the normal case's whole cost (and server.c
- * no longer reads /proc/self/exe). Anywhere else the core child goes back
+ * than looking the program up, the normal case's whole cost (and the core
+ * process, capi/helper/main.c, no longer reads /proc/self/exe). Anywhere else the core child goes back
  * to the mount namespace of the daemon this caller is connected to
  * (goBack()), where the library's files and the socket its connection was
  * made through are, and starts from there. Where it cannot, the call fails
@@ -79,10 +79,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "coreload.h"
-#include "locate.h"
-#include "proto.h"
-#include "spawn.h"
+#include "../channel/coreerror.h"
+#include "coreproc_locate.h"
+#include "../channel/proto.h"
+#include "coreproc_spawn.h"
 
 #define HELPER_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRATCH_FD 10          /* above the fds the child arranges */
@@ -99,7 +99,7 @@ static const char *const passedEnv[] = {
 
 /* Everything the child needs, prepared before clone(). */
 typedef struct {
-    lxcCorePlaces places;      /* where the program may be (locate.h) */
+    lxcCorePlaces places;      /* where the program may be (coreproc_locate.h) */
     int place;                 /* the one found, or -1 */
     pid_t caller;              /* getpid() of the caller */
     char channelArg[16];       /* argv: LXC_PROC_CHANNEL_FD */

@@ -5,8 +5,8 @@
  * One encoder and one decoder per record kind, and the classifier that
  * tells a record from the core process's words. They work on byte buffers
  * only: no socket, no lock, no libvirt. Sending and receiving (with the
- * fds of an FDS record as SCM_RIGHTS) stay with client.c and server.c, so
- * that each record is written and read in one place and the codec can be
+ * fds of an FDS record as SCM_RIGHTS) stay with the two ends (lib/coreproc_client.c and
+ * helper/main.c), so that each record is written and read in one place and the codec can be
  * tested on its own (tests/unit/channel_unit.c).
  *
  * Encoders return the record's length, or 0 when it does not fit in the
@@ -17,8 +17,8 @@
  * and decodes the fixed part on any result but LXC_CHAN_SHORT, so that a
  * malformed request can still be answered by its id.
  */
-#ifndef LXC_COREPROC_CHANNEL_H
-#define LXC_COREPROC_CHANNEL_H
+#ifndef LXC_CHANNEL_H
+#define LXC_CHANNEL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,16 +2,17 @@
  * open_namespace.c: virDomainLxcOpenNamespace, the one call that needs the
  * daemon. The C side checks arguments in libvirt's order and reports errors;
  * the RPC itself is done by the Go core, always in the caller's core
- * process (capi/coreproc/): no caller ever runs Go.
+ * process (coreproc_client.c; the core process is capi/helper): no
+ * caller ever runs Go.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <libvirt/libvirt-lxc.h>
 
-#include "coreabi.h"
-#include "coreload.h"
-#include "coreproc/client.h"
+#include "../channel/coreabi.h"
+#include "../channel/coreerror.h"
+#include "coreproc_client.h"
 #include "internal.h"
 #include "log.h"
 

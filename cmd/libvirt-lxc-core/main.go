@@ -1,12 +1,14 @@
-// Command core is the private Go half of libvirt-lxc.so.0, built with
-// -buildmode=c-shared as libvirt-lxc-core.so. The C library dlopen()s it and
-// calls lxcCoreOpenNamespace (see ../coreabi.h). Everything crossing the
-// boundary is plain C data; all error reporting stays on the C side, so this
-// code never writes to stdout or stderr.
+// Command libvirt-lxc-core is the cgo main of the private Go core of
+// libvirt-lxc.so.0, built with -buildmode=c-shared as libvirt-lxc-core.so
+// (cmd/build-so -core). Exports only: the core process (capi/helper)
+// dlopen()s it and calls lxcCoreOpenNamespace (see capi/channel/coreabi.h);
+// the work is internal/core's. Everything crossing the boundary is plain C
+// data; all error reporting stays on the C side, so this code never writes
+// to stdout or stderr.
 package main
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/..
+#cgo CFLAGS: -I${SRCDIR}/../../capi/channel
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -213,7 +215,7 @@ func cstr(s *string) *C.char {
 
 func main() {}
 
-// The Go runtime's knobs, set for the core process (capi/coreproc/server.c),
+// The Go runtime's knobs, set for the core process (capi/helper/main.c),
 // the one host of this library: its C worker threads call
 // lxcCoreOpenNamespace, each as a cgo callback.
 //
@@ -244,7 +246,7 @@ const (
 )
 
 func init() {
-	// The C side waits for this deadline and a margin (capi/coreabi.h).
+	// The C side waits for this deadline and a margin (capi/channel/coreabi.h).
 	core.SetTimeout(C.LXC_CORE_CALL_TIMEOUT_S * time.Second)
 	runtime.GOMAXPROCS(maxCallers + 1)
 	debug.SetGCPercent(-1)

@@ -1,11 +1,13 @@
 /*
- * The boundary between libvirt-lxc.so.0 (C) and the private Go core
- * (libvirt-lxc-core.so, built -buildmode=c-shared from capi/core).
+ * coreabi.h: the boundary between C and the private Go core
+ * (libvirt-lxc-core.so, built -buildmode=c-shared from cmd/libvirt-lxc-core).
  *
- * The C library dlopen()s the core on the first OpenNamespace call and looks
- * up LXC_CORE_OPEN_SYMBOL. Everything that crosses is plain C data: the core
- * never sees a libvirt object and never calls libvirt, so the core needs no
- * libvirt headers and the C side owns all error reporting.
+ * The core process (capi/helper) dlopen()s the core and looks up
+ * LXC_CORE_OPEN_SYMBOL; libvirt-lxc.so.0 (capi/lib) gets the same records
+ * (an lxcCoreError, log records) over the channel (proto.h). Everything that
+ * crosses is plain C data: the core never sees a libvirt object and never
+ * calls libvirt, so the core needs no libvirt headers and the C side owns
+ * all error reporting.
  */
 #ifndef LXC_COREABI_H
 #define LXC_COREABI_H
@@ -13,13 +15,13 @@
 #define LXC_CORE_ABI_VERSION 4
 
 /* The most threads of the core process that call into the core at once
- * (its main thread and its spares, capi/coreproc/server.c); the core sizes
- * the Go runtime for them (capi/core/main.go). */
+ * (its main thread and its spares, capi/helper/main.c); the core sizes
+ * the Go runtime for them (cmd/libvirt-lxc-core/main.go). */
 #define LXC_CORE_MAX_CALLERS 4
 /* The Go core's deadline for one whole call, connecting included: the
  * daemon drops a client that stops answering keepalives after about 30 s,
  * so waiting longer gains nothing. The core takes it from here
- * (capi/core/main.go), and the caller's wait for its core process is
+ * (cmd/libvirt-lxc-core/main.go), and the caller's wait for its core process is
  * derived from it (LXC_PROC_TIMEOUT_MS), so that the core always gives up
  * first and says why. */
 #define LXC_CORE_CALL_TIMEOUT_S 30
@@ -84,7 +86,7 @@ typedef enum {
 /* Receives one record of the core's way to the daemon (the socket chosen,
  * connect, handshake, each message, keepalives, reconnects), made while a
  * request was served; the C side hands it to the caller's libvirt logger
- * (capi/log.h, filter name "libvirt-lxc.rpc"). @file, @func and @line are
+ * (capi/lib/log.h, filter name "libvirt-lxc.rpc"). @file, @func and @line are
  * where in the Go core it was made. Called on the thread of the request,
  * before the request returns. */
 typedef void (*lxcCoreLogFunc)(void *opaque, int priority, const char *file,

@@ -2,8 +2,8 @@
  * proto.h: the channel between libvirt-lxc.so.0 and its core process.
  *
  * Each process that calls virDomainLxcOpenNamespace gets one core process
- * of its own (libvirt-lxc-open, capi/coreproc/server.c), started on its
- * first call (capi/coreproc/spawn.c) and serving every later call of that
+ * of its own (libvirt-lxc-open, capi/helper/main.c), started on its
+ * first call (capi/lib/coreproc_spawn.c) and serving every later call of that
  * process over one SOCK_SEQPACKET socketpair, the channel. The Go runtime
  * runs there, never in the caller.
  *
@@ -33,8 +33,8 @@
  * Both ends write and read records through one codec, channel.c
  * (channel.h), which makes every check described here.
  */
-#ifndef LXC_COREPROC_PROTO_H
-#define LXC_COREPROC_PROTO_H
+#ifndef LXC_CHANNEL_PROTO_H
+#define LXC_CHANNEL_PROTO_H
 
 #include <stdint.h>
 

@@ -1,7 +1,8 @@
 /*
- * server.c: libvirt-lxc-open, the core process of one caller of
- * libvirt-lxc.so.0 (see proto.h for the channel, spawn.c for how it is
- * started and why the caller never sees it).
+ * main.c: libvirt-lxc-open, the core process of one caller of
+ * libvirt-lxc.so.0 (see channel/proto.h for the channel,
+ * lib/coreproc_spawn.c for how it is started and why the caller never
+ * sees it). The Go core runs here only: coreload.c loads it.
  *
  * It loads the Go core that sits beside it (installed and build-tree
  * layouts both put them in one directory) as soon as it starts, and serves
@@ -38,9 +39,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "coreabi.h"
+#include "../channel/coreabi.h"
 #include "coreload.h"
-#include "channel.h"
+#include "../channel/channel.h"
+#include "../channel/coreerror.h"
 
 /* Besides the main thread; see LXC_CORE_MAX_CALLERS. */
 #define MAX_SPARES (LXC_CORE_MAX_CALLERS - 1)
@@ -366,9 +368,9 @@ raiseLimits(void)
 }
 
 /* The core, loaded from this program's own directory: named by the path
- * this program was started by (AT_EXECFN), which spawn.c resolved where
+ * this program was started by (AT_EXECFN), which coreproc_spawn.c resolved where
  * this process stands (the caller's mount namespace and root, or its
- * daemon's: spawn.c), and which leads to the same directory here. Not
+ * daemon's: coreproc_spawn.c), and which leads to the same directory here. Not
  * /proc/self/exe: in a container's mount namespace /proc is the container's
  * pid namespace's, where this process has no entry. */
 static void
@@ -401,7 +403,7 @@ usage(const char *argv0)
     return 2;
 }
 
-/* "N" for fd N, as spawn.c writes it. */
+/* "N" for fd N, as coreproc_spawn.c writes it. */
 static int
 isFdArg(const char *arg, int fd)
 {

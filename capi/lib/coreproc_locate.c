@@ -1,5 +1,5 @@
 /*
- * locate.c: where libvirt-lxc.so.0 finds its core process's program.
+ * coreproc_locate.c: where libvirt-lxc.so.0 finds its core process's program.
  *
  * Relative to this library only, never through the environment, so that a
  * setuid caller cannot be made to run another program.
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "locate.h"
+#include "coreproc_locate.h"
 
 static int
 libraryDir(char *dir, size_t len)
@@ -58,7 +58,7 @@ libraryDir(char *dir, size_t len)
 
 /* Installed: <libdir>/LXC_CORE_SUBDIR/@file; build tree: beside the
  * library. Paths only: where they lead depends on where the process stands
- * (spawn.c). */
+ * (coreproc_spawn.c). */
 int
 lxcCoreFilePlaces(const char *file, lxcCorePlaces places)
 {
