@@ -20,7 +20,7 @@ lxcCheckDomain(virDomainPtr dom, const char *funcname)
     if (ok && sym->isClass && sym->connectClass && *sym->connectClass) {
         /* The domain is valid, so this public getter cannot fail on it;
          * it returns the connection without taking a reference. */
-        virConnectPtr conn = virDomainGetConnect(dom);
+        virConnectPtr conn = lxcVirDomainGetConnect(dom);
 
         ok = conn && sym->isClass(conn, *sym->connectClass);
     }
@@ -43,7 +43,7 @@ lxcDomainConn(virDomainPtr dom)
     if (sym->isClass && sym->domainClass && *sym->domainClass &&
         !sym->isClass(dom, *sym->domainClass))
         return NULL;
-    conn = virDomainGetConnect(dom);
+    conn = lxcVirDomainGetConnect(dom);
     lxcResetError();
     return conn;
 }

@@ -240,7 +240,7 @@ virDomainLxcEnterCGroup(virDomainPtr domain,
 
     /* The domain id is the controller's pid, -1 (as unsigned) when the
      * domain is not running: then libvirt reads /proc/self/cgroup. */
-    pid = (int)virDomainGetID(domain);
+    pid = (int)lxcVirDomainGetID(domain);
     lxcResetError();
 
     /* About 22 KiB: too much for a thread stack of unknown size. */

@@ -43,7 +43,7 @@ static pthread_once_t initOnce = PTHREAD_ONCE_INIT;
 static void
 lxcInitializeLibvirt(void)
 {
-    virInitialize();
+    lxcVirInitialize();
 }
 
 void
@@ -69,8 +69,10 @@ lxcRaiseAt(lxcSite site, int domain, int code, int level,
     if (!message)
         message = "";
     if (sym->raise) {
+        lxcVirEnter();
         sym->raise(site.file, site.func, site.line, domain, code, level,
                    str1, str2, str3, int1, int2, "%s", message);
+        lxcVirLeave();
     } else {
         virError err;
 
@@ -85,7 +87,9 @@ lxcRaiseAt(lxcSite site, int domain, int code, int level,
         err.int1 = int1;
         err.int2 = int2;
         if (sym->setError) {
+            lxcVirEnter();
             sym->setError(&err);  /* copies every field */
+            lxcVirLeave();
         } else {
             /* No way to store the error: print it the way libvirt's
              * default handler would, so the user at least sees it. */
@@ -264,7 +268,9 @@ lxcReportDetail(lxcSite site, int domain, int code, const char *detail)
 
     if (sym->reportError) {
         printedOnly = 0;
+        lxcVirEnter();
         sym->reportError(domain, code, site.file, site.func, site.line, "%s", detail);
+        lxcVirLeave();
         return;
     }
     lxcRaiseTemplated(site, domain, code, detail, -1, -1);
@@ -285,7 +291,9 @@ lxcReportSystemText(lxcSite site, int domain, int errnum, const char *text)
     sym = lxcVirSymbols();
     if (sym->reportSystem) {
         printedOnly = 0;
+        lxcVirEnter();
         sym->reportSystem(domain, errnum, site.file, site.func, site.line, "%s", text);
+        lxcVirLeave();
         return;
     }
     estr = strerror_r(errnum, ebuf, sizeof(ebuf));

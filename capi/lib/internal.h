@@ -24,6 +24,7 @@
 #include <libvirt/virterror.h>
 
 #include "../channel/coreabi.h"
+#include "forksafe.h"
 
 #if defined(__GNUC__)
 # define LXC_PRINTF(a, b) __attribute__((format(printf, a, b)))

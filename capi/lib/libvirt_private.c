@@ -81,7 +81,7 @@ lxcConnIsReadOnly(virDomainPtr dom)
     const lxcConnHead *head;
     int code;
 
-    if (!dom || !(conn = virDomainGetConnect(dom))) {
+    if (!dom || !(conn = lxcVirDomainGetConnect(dom))) {
         lxcResetError();
         return -1;
     }
@@ -145,7 +145,7 @@ lxcPlausibleName(const char *name)
 lxcCoreDriver
 lxcConnPeekDriver(virDomainPtr dom, const char *uri)
 {
-    virConnectPtr conn = virDomainGetConnect(dom);
+    virConnectPtr conn = lxcVirDomainGetConnect(dom);
     const lxcConnHead *head;
     const char *scheme, *name, *type;
     size_t len;
@@ -165,7 +165,7 @@ lxcConnPeekDriver(virDomainPtr dom, const char *uri)
         return LXC_CORE_DRIVER_REMOTE;
     /* A driver in this process answers virConnectGetType without any RPC,
      * with its name in some case ("Test" is "TEST"): a second check. */
-    type = virConnectGetType(conn);
+    type = lxcVirConnectGetType(conn);
     if (!type || strcasecmp(type, name) != 0) {
         lxcResetError();
         return LXC_CORE_DRIVER_UNKNOWN;

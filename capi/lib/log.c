@@ -9,7 +9,6 @@
  * src/libvirt-lxc.c differs, keyed on the version of the libvirt.so.0 this
  * process loaded (libvirt_syms.c reads it from the library's file name).
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "forksafe.h"
 #include "log.h"
 
 /* The releases whose lines are known, each seen with its own library in a
@@ -156,39 +156,8 @@ lxcErrorSite(lxcSiteKind kind, int code, const char *key, const char *fallback)
     return site;
 }
 
-/*
- * Hazard: libvirt's logger takes its one mutex to bring a source up to date
- * with the filters (each source's first record, and the first after the
- * filters change) and to write a record. A child forked while another
- * thread of its parent held that mutex would block for ever at its own
- * first record (the thread that would release it is not in the child).
- * libvirt's virFork holds the mutex across fork() for that reason; an
- * application's fork() does not, and it cannot be taken in an atfork
- * handler here, as libvirt's own virFork already holds it there. So every
- * call into the logger from this library is counted, and a child forked
- * while one was under way never calls the logger again: it logs nothing
- * rather than hang on its first record.
- */
-static int lxcLogCalls;        /* calls into libvirt's logger under way */
-static int lxcLogForkedInCall; /* forked while one was: never log again */
-static pthread_once_t lxcLogForkOnce = PTHREAD_ONCE_INIT;
-
-static void
-lxcLogAtForkChild(void)
-{
-    if (__atomic_load_n(&lxcLogCalls, __ATOMIC_SEQ_CST) > 0)
-        lxcLogForkedInCall = 1;
-    lxcLogCalls = 0;
-}
-
-static void
-lxcLogWatchForks(void)
-{
-    pthread_atfork(NULL, NULL, lxcLogAtForkChild);
-}
-
-/* libvirt's logger for one call, counted until lxcLogEnd(); NULL when
- * there is none to call (then no lxcLogEnd()). */
+/* libvirt's logger for one call, bracketed (forksafe.h) until
+ * lxcLogEnd(); NULL when there is none to call (then no lxcLogEnd()). */
 static lxcVirLogMessageFunc
 lxcLogBegin(void)
 {
@@ -198,17 +167,15 @@ lxcLogBegin(void)
     /* bench/run.sh's baseline: the library as it was before it logged. */
     logMessage = NULL;
 #endif
-    pthread_once(&lxcLogForkOnce, lxcLogWatchForks);
-    if (!logMessage || __atomic_load_n(&lxcLogForkedInCall, __ATOMIC_RELAXED))
-        return NULL;
-    __atomic_add_fetch(&lxcLogCalls, 1, __ATOMIC_SEQ_CST);
+    if (logMessage)
+        lxcVirEnter();
     return logMessage;
 }
 
 static void
 lxcLogEnd(void)
 {
-    __atomic_sub_fetch(&lxcLogCalls, 1, __ATOMIC_SEQ_CST);
+    lxcVirLeave();
 }
 
 int

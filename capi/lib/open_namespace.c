@@ -36,10 +36,10 @@ lxcOpenRequest(virDomainPtr domain, char *uri, int **fdlist, unsigned int flags,
     }
     *fdlist = NULL;
     req->uri = uri;
-    req->name = virDomainGetName(domain);
-    if (virDomainGetUUID(domain, req->uuid) < 0)
+    req->name = lxcVirDomainGetName(domain);
+    if (lxcVirDomainGetUUID(domain, req->uuid) < 0)
         return -1;
-    req->id = (int)virDomainGetID(domain);
+    req->id = (int)lxcVirDomainGetID(domain);
     req->flags = flags;
     return 0;
 }
@@ -62,7 +62,7 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
         lxcDispatch(NULL);
         return -1;
     }
-    conn = virDomainGetConnect(domain);
+    conn = lxcVirDomainGetConnect(domain);
 
     if (!fdlist) {
         lxcReportInvalidArg(lxcOpenFunc, "fdlist");
@@ -75,7 +75,7 @@ virDomainLxcOpenNamespace(virDomainPtr domain,
         lxcReportReadOnly(lxcOpenFunc);
         goto error;
     }
-    if (!(uri = virConnectGetURI(conn)))
+    if (!(uri = lxcVirConnectGetURI(conn)))
         goto error; /* libvirt reported why */
     if (lxcOpenRequest(domain, uri, fdlist, flags, &req) < 0)
         goto error;

@@ -140,9 +140,10 @@ extern "C" {
  *
  * Differs: a child forked while another thread makes a first call, which
  * then calls itself, never hangs; with libvirt's library it can. Nor does
- * one forked while another thread is inside libvirt's logger (holding its
- * one mutex): such a child logs nothing of this library, where libvirt's
- * blocks for ever on that mutex at its first record.
+ * one forked while another thread is in a call of this library that is
+ * inside libvirt's logger (holding its one mutex): fork() waits for such
+ * calls to leave libvirt, as libvirt's own virFork waits for its logger,
+ * where libvirt's library lets the child block for ever on that mutex.
  * Tested by: TestCoreProcForkRacingFirstCalls (ours only),
  * TestCoreProcForkDuringLogging (both: libvirt's child hangs).
  *

@@ -168,12 +168,13 @@ scenarioForkRace(const char *mode)
 /* ---- forklog ------------------------------------------------------------- */
 
 #define FORKLOG_STALL_MS 300     /* no progress this long: the logger blocks */
+#define FORKLOG_DRAIN_MS 500     /* the FIFO is drained this long after */
 #define FORKLOG_CHILD_MS 5000    /* what the child gets to call */
 
-static int logLoopCalls, logLoopStop;
+static int logLoopCalls, forkLogStop, logFifo = -1;
 
 /* Logs an entry record per call until told to stop: it blocks inside
- * libvirt's logger, holding its mutex, once the log pipe is full. */
+ * libvirt's logger, holding its mutex, whenever the log FIFO is full. */
 static void *
 logLoop(void *arg)
 {
@@ -185,7 +186,7 @@ logLoop(void *arg)
     memset(&label, 0, sizeof(label));
     strcpy(model.model, "none");
     strcpy(label.label, "none");
-    while (!__atomic_load_n(&logLoopStop, __ATOMIC_RELAXED)) {
+    while (!__atomic_load_n(&forkLogStop, __ATOMIC_RELAXED)) {
         virDomainLxcEnterSecurityLabel(&model, &label, NULL, 0);
         __atomic_add_fetch(&logLoopCalls, 1, __ATOMIC_RELAXED);
     }
@@ -199,6 +200,21 @@ drain(int fd)
 
     while (read(fd, buf, sizeof(buf)) > 0)
         ;
+}
+
+/* Drains the FIFO, FORKLOG_DRAIN_MS after it is started (the main thread
+ * forks meanwhile), until told to stop. */
+static void *
+drainLater(void *arg)
+{
+    (void)arg;
+    usleep(FORKLOG_DRAIN_MS * 1000);
+    while (!__atomic_load_n(&forkLogStop, __ATOMIC_RELAXED)) {
+        drain(logFifo);
+        usleep(1000);
+    }
+    drain(logFifo);
+    return NULL;
 }
 
 /* Whether logLoop stopped making progress within 10 s. */
@@ -219,42 +235,54 @@ logLoopBlocks(void)
     return 0;
 }
 
-/* libvirt's logger writes to a FIFO this process reads (set here, before
- * libvirt reads its environment); the records of this library are logged.
- * A thread fills the FIFO and blocks inside the logger, holding its mutex;
- * then a child is forked and calls OpenNamespace. */
-int
-scenarioForkLog(const char *unused TC_UNUSED)
+/* Opens a FIFO for libvirt's logger to write to, and sets libvirt's
+ * environment (before it reads it) so that this library's records go
+ * there. Returns the read end, -1 on failure. */
+static int
+logToFifo(char *dir, char *path, size_t size)
 {
-    char dir[] = "/tmp/coreproc-forklog.XXXXXX", path[PATH_MAX], outputs[PATH_MAX + 16];
-    int rd, status, blocked, hung, ok = 0;
-    pthread_t t;
-    pid_t pid;
+    char outputs[PATH_MAX + 16];
+    int fd;
 
     if (!mkdtemp(dir))
-        return 2;
-    snprintf(path, sizeof(path), "%s/log", dir);
-    if (mkfifo(path, 0600) < 0 || (rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
-        return 2;
+        return -1;
+    snprintf(path, size, "%s/log", dir);
+    if (mkfifo(path, 0600) < 0 || (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        return -1;
     snprintf(outputs, sizeof(outputs), "1:file:%s", path);
     setenv("LIBVIRT_LOG_OUTPUTS", outputs, 1);
     setenv("LIBVIRT_LOG_FILTERS", "1:libvirt-lxc", 1);
+    return fd;
+}
+
+/* A thread logs to a FIFO until it blocks inside libvirt's logger, holding
+ * its mutex; another drains the FIFO half a second later, while the main
+ * thread forks a child that calls OpenNamespace. */
+int
+scenarioForkLog(const char *unused TC_UNUSED)
+{
+    char dir[] = "/tmp/coreproc-forklog.XXXXXX", path[PATH_MAX];
+    int status, blocked, hung, ok = 0;
+    pthread_t logger, drainer;
+    pid_t pid;
+
+    if ((logFifo = logToFifo(dir, path, sizeof(path))) < 0)
+        return 2;
     openDomain();
-    drain(rd);
-    pthread_create(&t, NULL, logLoop, NULL);
+    drain(logFifo);
+    pthread_create(&logger, NULL, logLoop, NULL);
     blocked = logLoopBlocks();
+    pthread_create(&drainer, NULL, drainLater, NULL);
     if ((pid = fork()) == 0)
         _exit(callOnce() == 6 ? 0 : 1);
     hung = relWaitTimeout(pid, FORKLOG_CHILD_MS, &status) == 1;
     if (!hung)
         ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    __atomic_store_n(&logLoopStop, 1, __ATOMIC_RELAXED);
-    while (pthread_tryjoin_np(t, NULL) != 0) {
-        drain(rd);
-        usleep(1000);
-    }
+    __atomic_store_n(&forkLogStop, 1, __ATOMIC_RELAXED);
+    pthread_join(drainer, NULL);
+    pthread_join(logger, NULL);
     printf("forklog blocked=%d child_hung=%d child_ok=%d\n", blocked, hung, ok);
-    close(rd);
+    close(logFifo);
     unlink(path);
     rmdir(dir);
     closeDomain();
