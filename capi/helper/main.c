@@ -56,7 +56,7 @@
 static const int channel = LXC_PROC_CHANNEL_FD;
 static pid_t callerPid;
 static lxcCoreOpenFunc coreOpen;
-static char loadFailure[PATH_MAX + 512]; /* why coreOpen is NULL */
+static char loadFailure[LXC_PATH_MSG_MAX]; /* why coreOpen is NULL */
 static int waiting, spares;           /* atomics */
 
 static void

@@ -45,6 +45,7 @@
 #include "coreproc_spawn.h"
 
 #define REQUEST_ON_STACK 1024   /* larger requests are malloc()ed */
+#define WHAT_MAX 128            /* what befell a core process, in short */
 
 enum { CALL_RETRY = -2 };       /* the call must go to a new core process */
 #define MAX_ATTEMPTS 3          /* core processes one call may start */
@@ -66,14 +67,14 @@ typedef struct {
     dev_t dev;                  /* identity of the channel */
     ino_t ino;
     pid_t pid;                  /* the core process */
-    char path[PATH_MAX + 64];   /* its program, for messages */
+    char path[LXC_PATH_PLUS_MAX]; /* its program, for messages */
     pthread_mutex_t mu;
     uint64_t lastId;
     waiter *waiters;
     int reading;                /* a caller reads for all */
     int active;                 /* callers inside */
     int broken;                 /* atomic outside mu */
-    char brokeBy[PATH_MAX + 256 + LXC_PROC_MAX_SAID];
+    char brokeBy[LXC_PATH_MSG_MAX + LXC_PROC_MAX_SAID]; /* why, and its words */
     char said[LXC_PROC_MAX_SAID]; /* its first line on its stderr */
     size_t saidLen;
     int saidDone;               /* that line is complete */
@@ -461,7 +462,7 @@ readOne(coreProc *p, long long deadline)
     if (rec.len == 0 || (rec.len < 0 && rec.errnum == ECONNRESET))
         endLocked(p, 1, "before answering");
     else if (rec.len < 0) {
-        char what[128];
+        char what[WHAT_MAX];
         snprintf(what, sizeof(what), "cannot be read from: %s", strerror(rec.errnum));
         endLocked(p, 0, what);
     } else if (rec.overflow || (rec.msgFlags & MSG_TRUNC)) {
@@ -478,7 +479,7 @@ readOne(coreProc *p, long long deadline)
 static void
 breakHungLocked(coreProc *p)
 {
-    char what[128];
+    char what[WHAT_MAX];
 
     if (p->broken)
         return;
@@ -547,7 +548,7 @@ static int
 sendFailedLocked(coreProc *p, waiter *w, int errnum, int retry)
 {
     int gone = errnum == EPIPE || errnum == ECONNRESET;
-    char what[128];
+    char what[WHAT_MAX];
 
     /* Gone is gone, whether before the request or after it (readOne). */
     snprintf(what, sizeof(what), "cannot be written to: %s", strerror(errnum));
@@ -675,7 +676,7 @@ retire(coreProc *p, pid_t self)
 }
 
 static coreProc *
-procStart(pid_t self, lxcCoreError *err)
+procNew(pid_t self, lxcCoreError *err)
 {
     coreProc *p;
     struct stat st;
@@ -723,7 +724,7 @@ procGet(lxcCoreError *err)
     if (!usable(p, self)) {
         if (p)
             retire(p, self);
-        p = procStart(self, err);
+        p = procNew(self, err);
         __atomic_store_n(&current, p, __ATOMIC_RELEASE);
     }
     lxcPidUnlock(&creating);

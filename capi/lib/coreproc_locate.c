@@ -14,13 +14,16 @@
 
 #include "coreproc_locate.h"
 
+/* A line of /proc/self/maps: about 75 bytes of fields, then the path. */
+#define MAPS_LINE_MAX (PATH_MAX + 128)
+
 static int
 libraryDir(char *dir, size_t len)
 {
     Dl_info info;
     uintptr_t self = (uintptr_t)&libraryDir;
     FILE *maps;
-    char line[PATH_MAX + 128];
+    char line[MAPS_LINE_MAX];
     char *slash;
 
     memset(&info, 0, sizeof(info));

@@ -42,6 +42,7 @@ enum {
 #define LXC_FILE_LXC_DRIVER "../../src/lxc/lxc_driver.c"
 
 #define LXC_SITE_ENTRY (-1)   /* a row's kind: the entry record */
+#define LOG_TEXT_STACK 1024   /* a record's text longer than this is malloc()ed */
 
 static const char *const lxcApiNames[] = {
     [LXC_API_NONE] = NULL,
@@ -225,7 +226,7 @@ lxcLogMessage(lxcLogSource *src, lxcLogPriority priority, const char *file,
               const char *funcname, int linenr, const char *fmt, ...)
 {
     lxcVirLogMessageFunc logMessage = lxcLogBegin();
-    char buf[1024];
+    char buf[LOG_TEXT_STACK];
     char *text;
     va_list ap;
 
@@ -263,7 +264,7 @@ lxcLogEntryV(lxcApi api, int withDomain, virDomainPtr dom, const char *fmt,
     lxcSite site = lxcSiteOf(lxcEntryRow(api));
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
     const char *name = NULL;
-    char buf[1024], *body;
+    char buf[LOG_TEXT_STACK], *body;
 
     if (!logMessage)
         return;

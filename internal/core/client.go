@@ -152,7 +152,7 @@ func (c *Client) OpenNamespaceAppend(req *Request, dst []int) ([]int, error) {
 	pid := c.pid()
 
 	for attempt := 0; ; attempt++ {
-		// The shared connection for this (URI, read-only) was opened after
+		// The shared connection for this URI was opened after
 		// the socket was selected and the in-daemon checks passed for this
 		// process; like libvirt's client, which selects the socket when it
 		// opens a connection, nothing is re-resolved for it. Without one,
