@@ -2,6 +2,9 @@
 
 package live
 
+// Helpers of the core-process tests (coreproc_test.go): finding a caller's
+// core processes and reading their status from /proc.
+
 import (
 	"os"
 	"path/filepath"

@@ -2,6 +2,10 @@
 
 package live
 
+// The three client-side functions side by side with the system library:
+// EnterSecurityLabel, EnterCGroup, EnterNamespace (tests/c/enter_*.c), and
+// a single-threaded caller that opens and enters.
+
 import (
 	"os"
 	"strings"

@@ -2,6 +2,10 @@
 
 package live
 
+// The caller's environment: hostile variables (a default URI, XDG and HOME
+// dirs, Go runtime settings) do not reach the core process or change the
+// answer, and a setuid caller (tests/c/rel_secure.c).
+
 import (
 	"bytes"
 	"os"

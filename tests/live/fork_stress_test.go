@@ -2,6 +2,9 @@
 
 package live
 
+// Fork stress (suite slow): children forked from a busy multi-threaded
+// host call the functions (tests/c/rel_fork.c).
+
 import (
 	"strconv"
 	"strings"

@@ -2,6 +2,9 @@
 
 package live
 
+// The Go libvirt binding (libvirt/libvirt-go-module), linked and dlopen
+// mode, as a real client side by side with the system library.
+
 import (
 	"encoding/json"
 	"os"

@@ -2,6 +2,9 @@
 
 package live
 
+// Helpers of the OpenNamespace tests: the domains' namespaces read straight
+// from /proc, and runs compared with each other and with them.
+
 import (
 	"os"
 	"strconv"

@@ -2,6 +2,9 @@
 
 package live
 
+// A hostile daemon (suite slow): every malformed reply a peer can send, to
+// a single- and a multi-threaded caller (tests/c/rel_hostile.c, proxy_test.go).
+
 import (
 	"bufio"
 	"bytes"

@@ -2,6 +2,9 @@
 
 package live
 
+// Every error path's out-parameters, with sentinels, both libraries
+// (tests/c/outparams.c).
+
 import (
 	"strconv"
 	"testing"

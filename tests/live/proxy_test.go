@@ -2,6 +2,9 @@
 
 package live
 
+// A man-in-the-middle proxy in front of the test bed's daemon socket that
+// rewrites replies on request: the hostile peer of hostile_peer_test.go.
+
 import (
 	"bytes"
 	"encoding/binary"

@@ -2,6 +2,8 @@
 
 package live
 
+// AddressSanitizer and Valgrind runs of the C library (suite slow).
+
 import (
 	"bytes"
 	"os"

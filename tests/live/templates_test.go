@@ -2,6 +2,9 @@
 
 package live
 
+// libvirt's own error templates and messages, read from the running
+// libvirt, that the tests compare ours against.
+
 import (
 	"encoding/json"
 	"strconv"
