@@ -2,7 +2,7 @@
 
 package live
 
-// No fd left behind over many calls, successful or failing
+// No fd left behind by any of the four functions over many calls
 // (tests/c/rel_fdleak.c).
 
 import (
@@ -11,8 +11,7 @@ import (
 	"testing"
 )
 
-// No fd left behind by any of the four functions, success and error paths
-// mixed, with either library (tests/c/rel_fdleak.c).
+// Success and error paths mixed, with either library.
 func TestNoFdLeft(t *testing.T) {
 	testbed(t)
 	// 10 000 calls of each Enter function.
