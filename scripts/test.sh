@@ -10,7 +10,8 @@ rc=0
 # --setup full: every suite, the slow one too (tests/meson.build).
 meson test -C "$BUILD" --setup full --print-errorlogs "$@" || rc=$?
 # One closing line in a form any CI log reader understands.
-python3 - "$BUILD/meson-logs/testlog.json" <<'PY' || true
+# (meson names the log after the setup: testlog-full.json.)
+python3 - "$BUILD/meson-logs/testlog-full.json" <<'PY' || true
 import json, sys
 ok = bad = skip = 0
 for line in open(sys.argv[1]):
