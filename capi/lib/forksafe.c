@@ -41,7 +41,9 @@ lxcForkLockInit(void)
     pthread_rwlockattr_destroy(&attr);
 }
 
-/* Whether every signal that can be blocked is: libvirt's virFork. */
+/* Whether every standard signal that can be blocked is: libvirt's virFork.
+ * (glibc never lets the two signals after SIGSYS be blocked, so real-time
+ * ones and those are not looked at.) */
 static int
 lxcAllSignalsBlocked(void)
 {
@@ -50,7 +52,7 @@ lxcAllSignalsBlocked(void)
 
     if (pthread_sigmask(SIG_BLOCK, NULL, &mask) != 0)
         return 0;
-    for (sig = 1; sig < SIGRTMIN; sig++) {
+    for (sig = 1; sig <= SIGSYS; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP && !sigismember(&mask, sig))
             return 0;
     }

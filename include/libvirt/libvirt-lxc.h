@@ -144,8 +144,11 @@ extern "C" {
  * inside libvirt's logger (holding its one mutex): fork() waits for such
  * calls to leave libvirt, as libvirt's own virFork waits for its logger,
  * where libvirt's library lets the child block for ever on that mutex.
+ * libvirt's own virFork, which holds that mutex across fork(), is left
+ * alone (libvirt's daemons fork with it).
  * Tested by: TestCoreProcForkRacingFirstCalls (ours only),
- * TestCoreProcForkDuringLogging (both: libvirt's child hangs).
+ * TestCoreProcForkDuringLogging (both: libvirt's child hangs),
+ * TestCoreProcVirFork.
  *
  * Differs: a first call made after the caller entered a container's user
  * namespace and then its mount namespace fails with VIR_ERR_INTERNAL_ERROR

@@ -52,6 +52,9 @@ static const coreprocScenario scenarios[] = {
     { "forklog", scenarioForkLog, NULL,
       "a child forked while another thread is inside libvirt's logger, holding "
       "its mutex (logging to a full FIFO), calls" },
+    { "virfork", scenarioVirFork, NULL,
+      "libvirt's own virFork, 300 times, while another thread logs through "
+      "this library (no daemon needed)" },
     /* coreproc_faults.c */
     { "midcall", scenarioMidcall, NULL,
       "the core process SIGKILLed while a call waits on it" },

@@ -54,6 +54,7 @@ int scenarioGenerations(const char *unused);
 int scenarioConcurrent(const char *unused);
 int scenarioForkRace(const char *mode);
 int scenarioForkLog(const char *unused);
+int scenarioVirFork(const char *unused);
 /* coreproc_faults.c */
 int scenarioMidcall(const char *unused);
 int scenarioMidterm(const char *unused);

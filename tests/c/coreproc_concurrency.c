@@ -1,8 +1,9 @@
 /*
  * coreproc_concurrency.c: the coreproc scenarios about threads: first
  * calls made by many threads at once in a server host (concurrent), while
- * another thread forks children that call too (forkrace), and in a child
- * forked while another thread held libvirt's logger (forklog).
+ * another thread forks children that call too (forkrace), in a child
+ * forked while another thread held libvirt's logger (forklog), and libvirt's
+ * own virFork while a thread logs through this library (virfork).
  */
 #include "coreproc.h"
 
@@ -286,5 +287,53 @@ scenarioForkLog(const char *unused TC_UNUSED)
     unlink(path);
     rmdir(dir);
     closeDomain();
+    return 0;
+}
+
+/* ---- virfork ------------------------------------------------------------- */
+
+#define VIRFORK_FORKS 300
+
+/* libvirt's own virFork (as libvirtd forks), many times, while another
+ * thread logs through this library: virFork holds libvirt's logger mutex
+ * across fork(), so fork() must not wait there for a call of this library
+ * that waits for that mutex. Runs in a child, so that a deadlock is seen
+ * as a hang. */
+static void __attribute__((noreturn))
+virForkLoop(pid_t (*virForkFn)(void))
+{
+    pthread_t logger;
+    pid_t pid;
+    int i, status;
+
+    pthread_create(&logger, NULL, logLoop, NULL);
+    for (i = 0; i < VIRFORK_FORKS; i++) {
+        if ((pid = virForkFn()) == 0)
+            _exit(0);
+        if (pid < 0 || waitpid(pid, &status, 0) != pid)
+            _exit(3);
+    }
+    __atomic_store_n(&forkLogStop, 1, __ATOMIC_RELAXED);
+    pthread_join(logger, NULL);
+    _exit(0);
+}
+
+int
+scenarioVirFork(const char *unused TC_UNUSED)
+{
+    pid_t (*virForkFn)(void) = (pid_t (*)(void))dlsym(RTLD_DEFAULT, "virFork");
+    int status, hung;
+    pid_t pid;
+
+    if (!virForkFn)
+        return 2;
+    setenv("LIBVIRT_LOG_OUTPUTS", "1:file:/dev/null", 1);
+    setenv("LIBVIRT_LOG_FILTERS", "1:libvirt-lxc", 1);
+    virInitialize();
+    if ((pid = fork()) == 0)
+        virForkLoop(virForkFn);
+    hung = relWaitTimeout(pid, 60000, &status) == 1;
+    printf("virfork forks=%d hung=%d exit=%d\n", VIRFORK_FORKS, hung,
+           hung ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     return 0;
 }

@@ -187,6 +187,17 @@ func TestCoreProcForkDuringLogging(t *testing.T) {
 		map[string]string{"blocked": "1", "child_hung": "1", "child_ok": "0"})
 }
 
+// libvirt's own virFork (libvirtd forks with it) never waits for a call of
+// ours: it holds libvirt's logger mutex across fork(), which a call of ours
+// inside the logger may be waiting for.
+func TestCoreProcVirFork(t *testing.T) {
+	ours, sys := executeBoth(t, "coreproc", "virfork")
+	for _, r := range []run{ours, sys} {
+		expect(t, r.lib, fields(r.lines["virfork"]),
+			map[string]string{"forks": "300", "hung": "0", "exit": "0"})
+	}
+}
+
 // No core process of ours is left on the host once its callers are gone.
 func TestCoreProcNoneLeft(t *testing.T) {
 	coreproc(t, "sigchld")
