@@ -198,7 +198,7 @@ func TestLoggingInDaemon(t *testing.T) {
 	// "1:libvirt-lxc" selects): its core process, which served the calls
 	// from the daemon's own view of the host.
 	inOrder(t, callRecords(logs[false]), []string{
-		`debug : procStart:\d+ : core process pid=\d+ program=\S+ started for pid=\d+ in \d+ us$`,
+		`debug : procNew:\d+ : core process pid=\d+ program=\S+ started for pid=\d+ in \d+ us$`,
 		`debug : \S+inHost:\d+ : served from the daemon's own view of the host: the caller \(pid \d+\) is the daemon$`,
 		`debug : \S+serveInHost:\d+ : domain [0-9a-f-]{36}: init pid \d+ \(its status file\), 6 of its namespaces opened$`,
 	})
@@ -234,7 +234,7 @@ func callRecords(log string) string {
 // (with the six fds), and a daemon's error reply before the error it
 // becomes.
 var rpcRecordOrder = []string{
-	`debug : procStart:\d+ : core process pid=\d+ program=\S+/libvirt-lxc-open started for pid=\d+ in \d+ us$`,
+	`debug : procNew:\d+ : core process pid=\d+ program=\S+/libvirt-lxc-open started for pid=\d+ in \d+ us$`,
 	`debug : \S+open:\d+ : URI lxc:///system: transport unix, socket /\S+-sock \(remote mode \S+: .+\), name "lxc:///system"$`,
 	`debug : \S+dial:\d+ : connected to /\S+-sock \(fd \d+, daemon pid \d+\)$`,
 	`: RPC message sent: prog=0x20008086 vers=1 proc=66 type=0 status=0 serial=0 len=28 nfds=0$`,
