@@ -13,10 +13,9 @@
 
 #include "coreabi.h"
 
-/* Room for an error's text that names one path, and for a path with a
- * short directory or file name added to it (snprintf cuts what is longer). */
+/* Room for an error's text that names one path (snprintf cuts what is
+ * longer). */
 #define LXC_PATH_MSG_MAX (PATH_MAX + 256)
-#define LXC_PATH_PLUS_MAX (PATH_MAX + 64)
 
 /* Fills @err as a VIR_ERR_INTERNAL_ERROR to format (coreabi.h) with the
  * detail: libvirt-lxc.so.0 raises it with libvirt's template, "internal

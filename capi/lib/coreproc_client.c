@@ -42,6 +42,7 @@
 #include "../channel/coreerror.h"
 #include "log.h"
 #include "pidlock.h"
+#include "coreproc_locate.h"
 #include "coreproc_spawn.h"
 
 #define REQUEST_ON_STACK 1024   /* larger requests are malloc()ed */
@@ -67,7 +68,7 @@ typedef struct {
     dev_t dev;                  /* identity of the channel */
     ino_t ino;
     pid_t pid;                  /* the core process */
-    char path[LXC_PATH_PLUS_MAX]; /* its program, for messages */
+    char path[LXC_CORE_PLACE_MAX]; /* its program, for messages */
     pthread_mutex_t mu;
     uint64_t lastId;
     waiter *waiters;

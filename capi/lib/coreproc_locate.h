@@ -6,13 +6,13 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "../channel/coreerror.h"
-
 /* Where libvirt-lxc.so.0's private files are looked for, in this order:
  * <dir of libvirt-lxc.so.0>/LXC_CORE_SUBDIR/<file> (installed), then
- * <dir>/<file> (build tree). */
+ * <dir>/<file> (build tree). A place is a directory with a short
+ * subdirectory and file name added (snprintf cuts what is longer). */
 #define LXC_CORE_PLACES 2
-typedef char lxcCorePlaces[LXC_CORE_PLACES][LXC_PATH_PLUS_MAX];
+#define LXC_CORE_PLACE_MAX (PATH_MAX + 64)
+typedef char lxcCorePlaces[LXC_CORE_PLACES][LXC_CORE_PLACE_MAX];
 
 /* Fills @places for @file, touching no file: 0, or -1 (every place empty)
  * when the library's own directory is unknown. */
