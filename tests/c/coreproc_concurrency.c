@@ -236,13 +236,23 @@ logLoopBlocks(void)
     return 0;
 }
 
-/* Opens a FIFO for libvirt's logger to write to, and sets libvirt's
- * environment (before it reads it) so that this library's records go
- * there. Returns the read end, -1 on failure. */
+/* Sets libvirt's environment, before libvirt reads it, so that every
+ * record of this library goes to the file @path. */
+static void
+logThisLibraryTo(const char *path)
+{
+    char outputs[PATH_MAX + 16];
+
+    snprintf(outputs, sizeof(outputs), "1:file:%s", path);
+    setenv("LIBVIRT_LOG_OUTPUTS", outputs, 1);
+    setenv("LIBVIRT_LOG_FILTERS", "1:libvirt-lxc", 1);
+}
+
+/* Opens a FIFO that this library's records go to (logThisLibraryTo).
+ * Returns the read end, -1 on failure. */
 static int
 logToFifo(char *dir, char *path, size_t size)
 {
-    char outputs[PATH_MAX + 16];
     int fd;
 
     if (!mkdtemp(dir))
@@ -250,9 +260,7 @@ logToFifo(char *dir, char *path, size_t size)
     snprintf(path, size, "%s/log", dir);
     if (mkfifo(path, 0600) < 0 || (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
         return -1;
-    snprintf(outputs, sizeof(outputs), "1:file:%s", path);
-    setenv("LIBVIRT_LOG_OUTPUTS", outputs, 1);
-    setenv("LIBVIRT_LOG_FILTERS", "1:libvirt-lxc", 1);
+    logThisLibraryTo(path);
     return fd;
 }
 
@@ -327,8 +335,7 @@ scenarioVirFork(const char *unused TC_UNUSED)
 
     if (!virForkFn)
         return 2;
-    setenv("LIBVIRT_LOG_OUTPUTS", "1:file:/dev/null", 1);
-    setenv("LIBVIRT_LOG_FILTERS", "1:libvirt-lxc", 1);
+    logThisLibraryTo("/dev/null");
     virInitialize();
     if ((pid = fork()) == 0)
         virForkLoop(virForkFn);
